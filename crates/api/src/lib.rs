@@ -1,0 +1,8 @@
+//! The Venuedesk wire contract (see `shared/API.md`): request and response bodies and the
+//! stable problem codes. Shared by the platform and every client so the two cannot drift.
+
+pub mod auth;
+pub mod me;
+pub mod problem;
+
+pub use problem::{Problem, ProblemCode};

@@ -1,0 +1,107 @@
+//! Command line and environment: every flag is also a `VENUEDESK_*` variable.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
+
+use crate::tls::TlsMin;
+
+#[derive(Debug, Parser)]
+#[command(name = "venuedesk-platform", version, about = "The Venuedesk platform API server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log format: `pretty` for people, `json` for production log collectors.
+    #[arg(long, env = "VENUEDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations, then serve the API.
+    Serve(ServeArgs),
+    /// Run the database migrations and exit.
+    Migrate(DatabaseArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://PATH` (created when missing). PostgreSQL is not supported yet.
+    #[arg(long, env = "VENUEDESK_DATABASE", default_value = "sqlite://./venuedesk-data/platform.db")]
+    pub database: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Address to listen on.
+    #[arg(long, env = "VENUEDESK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// PEM certificate chain; serves HTTPS (with HSTS) when given with --tls-key.
+    #[arg(long, env = "VENUEDESK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "VENUEDESK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Oldest TLS version accepted.
+    #[arg(long, env = "VENUEDESK_TLS_MIN", value_enum, default_value = "1.3")]
+    pub tls_min: TlsMin,
+    /// The 32-byte master key that wraps every data key; generated (mode 0600) when missing.
+    #[arg(long, env = "VENUEDESK_MASTER_KEY_FILE", default_value = "./venuedesk-data/master.key")]
+    pub master_key_file: PathBuf,
+    /// A proxy (IP or CIDR, repeatable or comma-separated) whose X-Forwarded-For is believed.
+    #[arg(long = "trusted-proxy", env = "VENUEDESK_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<IpNet>,
+    /// Create the demo owner account and print its credentials at start.
+    #[arg(long, env = "VENUEDESK_DEMO")]
+    pub demo: bool,
+    /// `iss` of access tokens.
+    #[arg(long, env = "VENUEDESK_ISSUER", default_value = "venuedesk")]
+    pub issuer: String,
+    /// Seconds before a request is answered `408 request_timeout`.
+    #[arg(long, env = "VENUEDESK_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Sign-up, login and MFA requests allowed per client IP per minute.
+    #[arg(long, env = "VENUEDESK_AUTH_RATE_LIMIT", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_rate_limit: u32,
+    /// `Contact:` of /.well-known/security.txt.
+    #[arg(long, env = "VENUEDESK_SECURITY_CONTACT", default_value = "mailto:security@venuedesk.invalid")]
+    pub security_contact: String,
+    /// `Policy:` of /.well-known/security.txt.
+    #[arg(long, env = "VENUEDESK_SECURITY_POLICY", default_value = "https://venuedesk.invalid/security-policy")]
+    pub security_policy: String,
+}
+
+fn parse_net(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{s:?} is not an IP address or CIDR network"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_defaults_and_proxies() {
+        let cli =
+            Cli::try_parse_from(["venuedesk-platform", "serve", "--trusted-proxy", "10.0.0.0/8,127.0.0.1"]).unwrap();
+        let Command::Serve(args) = cli.command else { panic!("serve expected") };
+        assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(args.db.database, "sqlite://./venuedesk-data/platform.db");
+        assert_eq!(args.trusted_proxies.len(), 2);
+        assert_eq!(args.tls_min, TlsMin::Tls13);
+        assert!(Cli::try_parse_from(["venuedesk-platform", "serve", "--tls-cert", "c.pem"]).is_err(), "cert needs key");
+        assert!(Cli::try_parse_from(["venuedesk-platform", "serve", "--trusted-proxy", "nope"]).is_err());
+    }
+}

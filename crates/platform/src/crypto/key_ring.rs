@@ -1,0 +1,55 @@
+//! Data keys by scope, unwrapped once and kept in memory. Today: the platform's own key
+//! (signing keys, TOTP secrets, idempotency records). Venue and customer keys join later.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use time::OffsetDateTime;
+
+use super::{DataKey, MasterKey, SealError};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyRingError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a data key could not be unwrapped: wrong master key or corrupted database")]
+    Unwrap(#[from] SealError),
+}
+
+pub const PLATFORM_SCOPE: &str = "platform";
+
+pub struct KeyRing {
+    master: MasterKey,
+    store: Arc<dyn Store>,
+    cache: RwLock<HashMap<String, Arc<DataKey>>>,
+}
+
+impl KeyRing {
+    pub fn new(master: MasterKey, store: Arc<dyn Store>) -> Self {
+        KeyRing { master, store, cache: RwLock::new(HashMap::new()) }
+    }
+
+    /// The data key for `scope`, created and stored wrapped on first use.
+    pub async fn key(&self, scope: &str) -> Result<Arc<DataKey>, KeyRingError> {
+        if let Some(k) = self.cache.read().unwrap_or_else(|p| p.into_inner()).get(scope) {
+            return Ok(k.clone());
+        }
+        let wrapped = match self.store.data_key(scope).await? {
+            Some(w) => w,
+            None => {
+                let fresh = DataKey::generate();
+                let wrapped = self.master.wrap(scope, &fresh)?;
+                // A concurrent node may have won the insert: use whatever is stored.
+                self.store.insert_data_key(scope, &wrapped, OffsetDateTime::now_utc()).await?
+            }
+        };
+        let key = Arc::new(self.master.unwrap_key(scope, &wrapped)?);
+        self.cache.write().unwrap_or_else(|p| p.into_inner()).insert(scope.to_string(), key.clone());
+        Ok(key)
+    }
+
+    pub async fn platform(&self) -> Result<Arc<DataKey>, KeyRingError> {
+        self.key(PLATFORM_SCOPE).await
+    }
+}

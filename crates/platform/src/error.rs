@@ -1,0 +1,113 @@
+//! The one error type handlers return. It renders RFC 9457 problem bodies carrying the
+//! request id; anything unexpected is logged with that id and answered 500 without detail.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use venuedesk_api::problem::FieldError;
+use venuedesk_api::{Problem, ProblemCode};
+
+use crate::http::request_id;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ProblemCode,
+    pub detail: Option<String>,
+    pub errors: Option<Vec<FieldError>>,
+    pub reasons: Option<Vec<String>>,
+    pub retry_after: Option<u64>,
+    pub enrollment_required: Option<bool>,
+    pub required_permission: Option<String>,
+    pub current_version: Option<i64>,
+    /// Logged, never sent.
+    internal: Option<String>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ProblemCode) -> Self {
+        ApiError {
+            code,
+            detail: None,
+            errors: None,
+            reasons: None,
+            retry_after: None,
+            enrollment_required: None,
+            required_permission: None,
+            current_version: None,
+            internal: None,
+        }
+    }
+
+    pub fn with_detail(code: ProblemCode, detail: impl Into<String>) -> Self {
+        let mut e = ApiError::new(code);
+        e.detail = Some(detail.into());
+        e
+    }
+
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        let mut e = ApiError::with_detail(ProblemCode::ValidationFailed, "the request has invalid fields");
+        e.errors = Some(vec![FieldError { field: field.into(), message: message.into() }]);
+        e
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    /// An unexpected failure: logged with its cause, answered 500 with only the request id.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let mut e = ApiError::new(ProblemCode::Internal);
+        e.internal = Some(cause.to_string());
+        e
+    }
+}
+
+macro_rules! internal_from {
+    ($($t:ty),+) => { $(impl From<$t> for ApiError { fn from(e: $t) -> Self { ApiError::internal(e) } })+ };
+}
+internal_from!(
+    crate::store::StoreError,
+    crate::crypto::SealError,
+    crate::crypto::key_ring::KeyRingError,
+    crate::auth::password::PasswordError,
+    crate::auth::tokens::TokenError,
+    crate::auth::totp::TotpError
+);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let request_id = request_id::current();
+        let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if self.code == ProblemCode::Internal {
+            tracing::error!(request_id = %request_id, cause = self.internal.as_deref().unwrap_or("unknown"), "internal error");
+            let body = serde_json::json!({ "status": 500, "title": "Internal server error", "request_id": request_id });
+            let mut res = (status, body.to_string()).into_response();
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+            return res;
+        }
+        let problem = Problem {
+            type_uri: format!("/problems/{}", self.code.as_str()),
+            title: self.code.title().to_string(),
+            status: self.code.status(),
+            detail: self.detail,
+            code: self.code,
+            request_id,
+            errors: self.errors,
+            reasons: self.reasons,
+            required_permission: self.required_permission,
+            current_version: self.current_version,
+            enrollment_required: self.enrollment_required,
+        };
+        let body = serde_json::to_string(&problem).unwrap_or_else(|_| "{}".into());
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}

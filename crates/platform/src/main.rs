@@ -1,0 +1,117 @@
+//! `venuedesk-platform`: serve the API or run migrations.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use secrecy::{ExposeSecret, SecretString};
+use tracing_subscriber::EnvFilter;
+use venuedesk_platform::app::{self, open_store};
+use venuedesk_platform::clock::SystemClock;
+use venuedesk_platform::config::{Cli, Command, LogFormat, ServeArgs};
+use venuedesk_platform::crypto::MasterKey;
+use venuedesk_platform::state::Settings;
+use venuedesk_platform::{demo, tls};
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("VENUEDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // Logs go to stderr; stdout is kept for what the operator asked to see (the demo banner).
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match cli.command {
+        Command::Migrate(db) => {
+            let store = open_store(&db.database).await?;
+            store.migrate().await.context("running migrations")?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Serve(args) => serve(args).await,
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.db.database).await?;
+    let (master, created) = MasterKey::load_or_create(&args.master_key_file)?;
+    if created {
+        tracing::warn!(
+            path = %args.master_key_file.display(),
+            "generated a new master key; back it up: without it the encrypted data cannot be read"
+        );
+    }
+    let tls_config = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key, args.tls_min)?),
+        _ => None,
+    };
+    let settings = Settings {
+        auth_requests_per_ip_minute: args.auth_rate_limit,
+        trusted_proxies: args.trusted_proxies.clone(),
+        tls: tls_config.is_some(),
+        request_timeout_secs: args.request_timeout,
+        security_contact: args.security_contact.clone(),
+        security_policy: args.security_policy.clone(),
+    };
+    let platform = app::build(store, master, settings, Arc::new(SystemClock), args.issuer.clone()).await?;
+    if args.demo {
+        let (password, generated) = match std::env::var("VENUEDESK_DEMO_PASSWORD") {
+            Ok(p) if !p.is_empty() => (SecretString::from(p), false),
+            _ => (demo::generate_password(), true),
+        };
+        demo::ensure_owner(&platform.state, &password).await?;
+        println!("Demo account ready:");
+        println!("  email:    {}", demo::OWNER_EMAIL);
+        if generated {
+            println!("  password: {}", password.expose_secret());
+        } else {
+            println!("  password: (from VENUEDESK_DEMO_PASSWORD)");
+        }
+    }
+    app::spawn_housekeeping(platform.state.clone());
+    let scheme = if tls_config.is_some() { "https" } else { "http" };
+    match tls_config {
+        Some(config) => {
+            let listener =
+                std::net::TcpListener::bind(args.listen).with_context(|| format!("binding {}", args.listen))?;
+            listener.set_nonblocking(true)?;
+            tracing::info!(address = %format!("{scheme}://{}", listener.local_addr()?), "listening");
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            app::serve_https(listener, platform.router, config, handle).await?;
+        }
+        None => {
+            let listener =
+                tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+            tracing::info!(address = %format!("{scheme}://{}", listener.local_addr()?), "listening");
+            app::serve_http(listener, platform.router, shutdown_signal()).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! The generated OpenAPI document. Handlers describe their own success and specific error
+//! responses; [`apply_conventions`] adds what every operation shares (API.md, Conventions),
+//! so no operation can forget them.
+
+use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Type};
+use venuedesk_api::Problem;
+
+const DESCRIPTION: &str = "The Venuedesk platform API (contract v1, see API.md).\n\n\
+Every response carries `X-Request-ID` (the client's value when it matches `[A-Za-z0-9._-]{1,128}`, \
+else a new one) and the security headers `X-Content-Type-Options`, `X-Frame-Options`, \
+`Referrer-Policy`, `Content-Security-Policy`, `Permissions-Policy` (and `Strict-Transport-Security` \
+over TLS); `/v1/auth/*` and `/v1/me*` also carry `Cache-Control: no-store`.\n\n\
+Errors are RFC 9457 `application/problem+json` with a stable `code`. Besides the codes listed per \
+operation, any path may answer `404 not_found` (no such route), `405 method_not_allowed`, \
+`408 request_timeout` (30 s default) and `413 payload_too_large` (1 MiB). A 500 carries only \
+`status`, `title` and `request_id`.\n\n\
+Choices where API.md is silent: a missing JSON field answers `422 validation_failed` naming the \
+field; emails must be ASCII (internationalised addresses are refused as `validation_failed`); \
+enrolling TOTP while enabled answers `409 mfa_already_enabled`, confirming without an enrolment \
+`409 mfa_enrollment_not_started`, changing a disabled MFA `409 mfa_not_enabled`; the `code` of \
+`DELETE /v1/me/mfa/totp` and `POST /v1/me/mfa/recovery-codes` may be a TOTP code or a recovery \
+code. Access tokens also carry `jti`, the id of the refresh token issued with them. \
+Sessions' `last_used_at` moves on login and refresh.";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Venuedesk platform API", version = "1", description = "See the document description."),
+    components(schemas(Problem)),
+    tags(
+        (name = "auth", description = "Anonymous sign-up, sign-in, MFA step and refresh"),
+        (name = "sessions", description = "The caller's sessions"),
+        (name = "me", description = "The signed-in user"),
+        (name = "mfa", description = "TOTP and recovery codes"),
+        (name = "operations", description = "Health, keys, security contact"),
+    )
+)]
+pub struct ApiDoc;
+
+fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+            )
+            .build(),
+    )
+}
+
+fn add_response(op: &mut Operation, status: &str, description: &str) {
+    match op.responses.responses.get_mut(status) {
+        Some(RefOr::T(existing)) => {
+            if !existing.description.contains(description) {
+                existing.description = format!("{}; or {description}", existing.description);
+            }
+        }
+        Some(RefOr::Ref(_)) => {}
+        None => {
+            op.responses.responses.insert(status.to_string(), problem_response(description));
+        }
+    }
+}
+
+fn conventions(op: &mut Operation, mutating: bool) {
+    let bearer = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    if op.request_body.is_some() {
+        add_response(op, "400", "`bad_request`: malformed JSON or wrong types");
+        add_response(op, "413", "`payload_too_large`: body over 1 MiB");
+        add_response(op, "415", "`unsupported_media_type`: body not application/json");
+        add_response(op, "422", "`validation_failed`: member `errors` names each field");
+    }
+    if bearer {
+        add_response(
+            op,
+            "401",
+            "`unauthenticated` (no, malformed, expired or badly signed token) or `session_revoked`",
+        );
+        if mutating {
+            add_response(op, "400", "`idempotency_key_missing` or `idempotency_key_invalid`");
+            add_response(op, "409", "`idempotency_key_in_use`: same key still being processed");
+            add_response(op, "422", "`idempotency_key_reused`: same key, different request");
+            let param = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(
+                    "1-255 visible ASCII characters, bare or as an sf-string. A completed request repeated with the same key \
+                     and the same method, path and body is answered from the stored response with `Idempotent-Replayed: true`.",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+                .build();
+            op.parameters.get_or_insert_with(Vec::new).push(param);
+        }
+    }
+    add_response(op, "500", "Internal error: the body carries only `status`, `title` and `request_id`");
+}
+
+/// Adds shared responses, headers and the bearer scheme to the routes' generated document.
+pub fn apply_conventions(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    doc.info.description = Some(DESCRIPTION.to_string());
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT (EdDSA)").build()),
+    );
+    for item in doc.paths.paths.values_mut() {
+        for (op, mutating) in [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, true),
+        ] {
+            if let Some(op) = op {
+                conventions(op, mutating);
+            }
+        }
+    }
+    doc
+}

@@ -1,0 +1,274 @@
+//! Storage seam. The platform talks to its database only through [`Store`] (Atuin's
+//! `Database` pattern): each backend lives in its own module with its own migrations.
+//! Every method that must be atomic is one method, so each backend owns its transaction.
+//! Venue-scoped data (later issues) takes a venue scope built only from a membership check.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unique constraint violated")]
+    Conflict,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub totp_secret_enc: Option<Vec<u8>>,
+    pub totp_pending_enc: Option<Vec<u8>>,
+    pub totp_last_step: Option<i64>,
+    pub created_at: OffsetDateTime,
+}
+
+impl UserRecord {
+    pub fn mfa_enabled(&self) -> bool {
+        self.totp_secret_enc.is_some()
+    }
+}
+
+// The hash and secrets stay out of Debug output.
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSecurityEvent {
+    pub user_id: Uuid,
+    pub kind: &'static str,
+    pub at: OffsetDateTime,
+    pub ip: Option<String>,
+    pub session_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SecurityEventRecord {
+    pub id: Uuid,
+    pub kind: String,
+    pub at: OffsetDateTime,
+    pub ip: Option<String>,
+    pub session_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub device_name: Option<String>,
+    pub ip: Option<String>,
+    pub mfa_passed: bool,
+    pub created_at: OffsetDateTime,
+    pub absolute_expires_at: OffsetDateTime,
+}
+
+/// A refresh token about to be stored; only its SHA-256 is kept.
+#[derive(Debug, Clone)]
+pub struct NewRefreshToken {
+    pub id: Uuid,
+    pub token_hash: [u8; 32],
+    pub issued_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub device_name: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: OffsetDateTime,
+}
+
+/// What every authenticated request checks: is the session live, is this token's pair void.
+#[derive(Debug, Clone)]
+pub struct SessionAuthState {
+    pub user_id: Uuid,
+    pub revoked: bool,
+    pub pair_voided: bool,
+    pub mfa_passed: bool,
+}
+
+/// Input of one refresh-token rotation.
+#[derive(Debug, Clone)]
+pub struct RotateRequest {
+    pub presented_hash: [u8; 32],
+    pub idempotency_key_hash: Option<[u8; 32]>,
+    pub now: OffsetDateTime,
+    pub idle_ttl: Duration,
+    pub retry_window: Duration,
+    pub next: NewRefreshToken,
+}
+
+#[derive(Debug, Clone)]
+pub enum RotateOutcome {
+    /// A new token was issued (a normal rotation or a lost-response retry).
+    Rotated { user_id: Uuid, session_id: Uuid, token_id: Uuid, expires_at: OffsetDateTime, retried: bool },
+    /// A rotated token was presented: the session has been revoked.
+    Reused,
+    /// The token is current but its session was revoked.
+    SessionRevoked,
+    /// Unknown or expired.
+    Invalid,
+}
+
+#[derive(Clone)]
+pub struct MfaChallengeRecord {
+    pub user_id: Uuid,
+    pub device_name: Option<String>,
+    pub ip: Option<String>,
+    pub expires_at: OffsetDateTime,
+    pub failed_attempts: i64,
+}
+
+/// Outcome of a rate-limit or lockout check: allowed, or wait this long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Allowed,
+    RetryAfter(Duration),
+}
+
+#[derive(Debug, Clone)]
+pub enum IdempotencyBegin {
+    /// First sight of this key: the caller processes the request, then completes or releases.
+    Started,
+    InFlight,
+    Replay(Vec<u8>),
+    FingerprintMismatch,
+}
+
+#[derive(Debug, Clone)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub public_key: Vec<u8>,
+    pub private_key_enc: Vec<u8>,
+    pub created_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn health(&self) -> StoreResult<()>;
+
+    // --- keys -------------------------------------------------------------------------
+    async fn data_key(&self, scope: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Inserts unless present; returns the stored wrapped key (ours or a concurrent node's).
+    async fn insert_data_key(&self, scope: &str, wrapped: &[u8], now: OffsetDateTime) -> StoreResult<Vec<u8>>;
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+
+    // --- users --------------------------------------------------------------------------
+    async fn create_user(&self, user: &UserRecord, event: NewSecurityEvent) -> StoreResult<()>;
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
+    /// Sets a new password hash and revokes every session of the user except `keep`.
+    async fn change_password(
+        &self,
+        user_id: Uuid,
+        hash: &str,
+        keep: Option<Uuid>,
+        event: NewSecurityEvent,
+    ) -> StoreResult<()>;
+
+    // --- sessions and refresh tokens ------------------------------------------------------
+    async fn create_session(
+        &self,
+        session: &NewSession,
+        token: &NewRefreshToken,
+        event: NewSecurityEvent,
+    ) -> StoreResult<()>;
+    async fn session_auth_state(&self, session_id: Uuid, token_id: Uuid) -> StoreResult<Option<SessionAuthState>>;
+    async fn rotate_refresh_token(&self, req: &RotateRequest) -> StoreResult<RotateOutcome>;
+    async fn list_sessions(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<Vec<SessionRecord>>;
+    /// Revokes a live session of `user_id`; false when there is none with that id.
+    async fn revoke_session(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+        reason: &str,
+        event: NewSecurityEvent,
+    ) -> StoreResult<bool>;
+
+    // --- MFA ----------------------------------------------------------------------------
+    async fn create_mfa_challenge(&self, token_hash: [u8; 32], challenge: &MfaChallengeRecord) -> StoreResult<()>;
+    async fn mfa_challenge(&self, token_hash: [u8; 32]) -> StoreResult<Option<MfaChallengeRecord>>;
+    /// Counts a failed attempt; the challenge is deleted once it reaches `max_attempts`.
+    async fn fail_mfa_challenge(&self, token_hash: [u8; 32], max_attempts: i64) -> StoreResult<()>;
+    /// Deletes the challenge; true only for the one caller that consumed it.
+    async fn consume_mfa_challenge(&self, token_hash: [u8; 32]) -> StoreResult<bool>;
+    async fn set_pending_totp(&self, user_id: Uuid, secret_enc: &[u8]) -> StoreResult<()>;
+    /// Moves the pending secret to active, records the accepted step and stores new codes.
+    async fn confirm_totp(
+        &self,
+        user_id: Uuid,
+        step: i64,
+        recovery_hashes: &[[u8; 32]],
+        event: NewSecurityEvent,
+    ) -> StoreResult<bool>;
+    async fn disable_totp(&self, user_id: Uuid, event: NewSecurityEvent) -> StoreResult<()>;
+    /// Records `step` as used when it is newer than the last accepted one (compare-and-set).
+    async fn use_totp_step(&self, user_id: Uuid, step: i64) -> StoreResult<bool>;
+    async fn replace_recovery_codes(
+        &self,
+        user_id: Uuid,
+        hashes: &[[u8; 32]],
+        event: NewSecurityEvent,
+    ) -> StoreResult<()>;
+    /// Marks an unused code as used; true only for the one caller that used it.
+    async fn use_recovery_code(&self, user_id: Uuid, hash: [u8; 32], now: OffsetDateTime) -> StoreResult<bool>;
+
+    // --- security events ---------------------------------------------------------------
+    async fn add_security_event(&self, event: NewSecurityEvent) -> StoreResult<()>;
+    async fn security_events(
+        &self,
+        user_id: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<SecurityEventRecord>>;
+
+    // --- brute force ---------------------------------------------------------------------
+    /// Sliding-window limit: admits and counts a hit unless `limit` hits happened within `window`.
+    async fn admit_ip_hit(&self, ip: &str, now: OffsetDateTime, window: Duration, limit: u32)
+    -> StoreResult<Admission>;
+    async fn lockout(&self, identifier: &str, now: OffsetDateTime) -> StoreResult<Admission>;
+    /// Counts a failure; locks the identifier for `lock_for` once `max` failures fall within `window`.
+    async fn record_login_failure(
+        &self,
+        identifier: &str,
+        now: OffsetDateTime,
+        window: Duration,
+        max: u32,
+        lock_for: Duration,
+    ) -> StoreResult<bool>;
+    async fn clear_login_failures(&self, identifier: &str) -> StoreResult<()>;
+
+    // --- idempotency ---------------------------------------------------------------------
+    async fn idempotency_begin(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: [u8; 32],
+        now: OffsetDateTime,
+        lock_for: Duration,
+        keep_for: Duration,
+    ) -> StoreResult<IdempotencyBegin>;
+    async fn idempotency_complete(&self, scope: &str, key: &str, response_enc: &[u8]) -> StoreResult<()>;
+    async fn idempotency_release(&self, scope: &str, key: &str) -> StoreResult<()>;
+    /// Deletes expired idempotency records, rate-limit hits and failure counters.
+    async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
