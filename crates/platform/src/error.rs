@@ -14,9 +14,15 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct ApiError {
     pub code: ProblemCode,
     pub detail: Option<String>,
+    pub retry_after: Option<u64>,
+    /// Rarely-set members, boxed to keep `Result<_, ApiError>` small.
+    pub extra: Box<ProblemExtra>,
+}
+
+#[derive(Debug, Default)]
+pub struct ProblemExtra {
     pub errors: Option<Vec<FieldError>>,
     pub reasons: Option<Vec<String>>,
-    pub retry_after: Option<u64>,
     pub enrollment_required: Option<bool>,
     pub required_permission: Option<String>,
     pub current_version: Option<i64>,
@@ -28,17 +34,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ProblemCode) -> Self {
-        ApiError {
-            code,
-            detail: None,
-            errors: None,
-            reasons: None,
-            retry_after: None,
-            enrollment_required: None,
-            required_permission: None,
-            current_version: None,
-            internal: None,
-        }
+        ApiError { code, detail: None, retry_after: None, extra: Box::default() }
     }
 
     pub fn with_detail(code: ProblemCode, detail: impl Into<String>) -> Self {
@@ -49,8 +45,13 @@ impl ApiError {
 
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         let mut e = ApiError::with_detail(ProblemCode::ValidationFailed, "the request has invalid fields");
-        e.errors = Some(vec![FieldError { field: field.into(), message: message.into() }]);
+        e.extra.errors = Some(vec![FieldError { field: field.into(), message: message.into() }]);
         e
+    }
+
+    pub fn with_reasons(mut self, reasons: Vec<String>) -> Self {
+        self.extra.reasons = Some(reasons);
+        self
     }
 
     pub fn retry_after(mut self, seconds: u64) -> Self {
@@ -61,7 +62,7 @@ impl ApiError {
     /// An unexpected failure: logged with its cause, answered 500 with only the request id.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         let mut e = ApiError::new(ProblemCode::Internal);
-        e.internal = Some(cause.to_string());
+        e.extra.internal = Some(cause.to_string());
         e
     }
 }
@@ -83,7 +84,7 @@ impl IntoResponse for ApiError {
         let request_id = request_id::current();
         let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if self.code == ProblemCode::Internal {
-            tracing::error!(request_id = %request_id, cause = self.internal.as_deref().unwrap_or("unknown"), "internal error");
+            tracing::error!(request_id = %request_id, cause = self.extra.internal.as_deref().unwrap_or("unknown"), "internal error");
             let body = serde_json::json!({ "status": 500, "title": "Internal server error", "request_id": request_id });
             let mut res = (status, body.to_string()).into_response();
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
@@ -96,11 +97,11 @@ impl IntoResponse for ApiError {
             detail: self.detail,
             code: self.code,
             request_id,
-            errors: self.errors,
-            reasons: self.reasons,
-            required_permission: self.required_permission,
-            current_version: self.current_version,
-            enrollment_required: self.enrollment_required,
+            errors: self.extra.errors,
+            reasons: self.extra.reasons,
+            required_permission: self.extra.required_permission,
+            current_version: self.extra.current_version,
+            enrollment_required: self.extra.enrollment_required,
         };
         let body = serde_json::to_string(&problem).unwrap_or_else(|_| "{}".into());
         let mut res = (status, body).into_response();

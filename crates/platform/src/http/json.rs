@@ -63,7 +63,7 @@ mod tests {
     fn missing_field_is_named() {
         let err = parse::<LoginRequest>(br#"{"email":"a@b.co"}"#).err().unwrap();
         assert_eq!(err.code, ProblemCode::ValidationFailed);
-        assert_eq!(err.errors.unwrap()[0].field, "password");
+        assert_eq!(err.extra.errors.unwrap()[0].field, "password");
         let err = parse::<LoginRequest>(br#"{"email":1,"password":"x"}"#).err().unwrap();
         assert_eq!(err.code, ProblemCode::BadRequest);
     }

@@ -139,9 +139,8 @@ pub async fn signup(
     }
     let reasons = password_policy::check(&body.password, &[&email, &display_name]);
     if !reasons.is_empty() {
-        let mut e = ApiError::with_detail(ProblemCode::WeakPassword, "the password does not meet the policy");
-        e.reasons = Some(reasons);
-        return Err(e);
+        return Err(ApiError::with_detail(ProblemCode::WeakPassword, "the password does not meet the policy")
+            .with_reasons(reasons));
     }
     if state.store.user_by_email(&email).await?.is_some() {
         return Err(ApiError::with_detail(ProblemCode::EmailTaken, "an account with this email exists"));

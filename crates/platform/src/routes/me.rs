@@ -68,9 +68,8 @@ pub async fn change_password(
         reasons.push("must differ from the current password".into());
     }
     if !reasons.is_empty() {
-        let mut e = ApiError::with_detail(ProblemCode::WeakPassword, "the new password does not meet the policy");
-        e.reasons = Some(reasons);
-        return Err(e);
+        return Err(ApiError::with_detail(ProblemCode::WeakPassword, "the new password does not meet the policy")
+            .with_reasons(reasons));
     }
     let hash = state.passwords.hash(&SecretString::from(body.new_password)).await?;
     state

@@ -1,0 +1,145 @@
+//! A platform started in-process on 127.0.0.1:0 with its own temporary SQLite file,
+//! master key and a clock the test can move forward.
+
+use std::sync::Arc;
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use venuedesk_platform::app;
+use venuedesk_platform::clock::OffsetClock;
+use venuedesk_platform::crypto::MasterKey;
+use venuedesk_platform::state::{AppState, Settings};
+
+pub const PASSWORD: &str = "Quiet-Lantern-Orbit-77!";
+
+pub struct TestPlatform {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<OffsetClock>,
+    pub state: AppState,
+    pub dir: TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestPlatform {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Settings for most tests: the per-IP limit is raised so a test's many logins from
+/// 127.0.0.1 do not trip it (the brute-force tests use the real default).
+pub fn relaxed() -> Settings {
+    Settings { auth_requests_per_ip_minute: 10_000, ..Settings::default() }
+}
+
+impl TestPlatform {
+    pub async fn start() -> Self {
+        Self::start_with(relaxed()).await
+    }
+
+    pub async fn start_with(settings: Settings) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("platform.db").display());
+        let store = app::open_store(&url).await.unwrap();
+        let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
+        let clock = OffsetClock::new();
+        let platform = app::build(store, master, settings, clock.clone(), "venuedesk-test".into()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = platform.router;
+        let task = tokio::spawn(async move {
+            let _ = app::serve_http(listener, router, std::future::pending()).await;
+        });
+        TestPlatform { base, client: reqwest::Client::new(), clock, state: platform.state, dir, task }
+    }
+
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("platform.db")
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{}", self.base, path))
+    }
+
+    /// An authenticated request; mutating methods get a fresh Idempotency-Key.
+    pub fn authed(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        let mutating = matches!(method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+        let mut rb = self.req(method, path).bearer_auth(token);
+        if mutating {
+            rb = rb.header("Idempotency-Key", uuid::Uuid::new_v4().to_string());
+        }
+        rb
+    }
+
+    pub async fn signup(&self, email: &str) -> Value {
+        let res = self
+            .req(Method::POST, "/v1/auth/signup")
+            .json(&json!({"email": email, "password": PASSWORD, "display_name": "Test User"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "signup {email}");
+        res.json().await.unwrap()
+    }
+
+    pub async fn login_raw(&self, email: &str, password: &str) -> Response {
+        self.req(Method::POST, "/v1/auth/login")
+            .json(&json!({"email": email, "password": password, "device_name": "test"}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in (no MFA) and returns the token pair.
+    pub async fn login(&self, email: &str) -> Value {
+        let res = self.login_raw(email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        assert!(body["access_token"].is_string(), "{body}");
+        body
+    }
+
+    pub async fn user_with_session(&self, email: &str) -> Value {
+        self.signup(email).await;
+        self.login(email).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str, key: Option<&str>) -> Response {
+        let mut rb = self.req(Method::POST, "/v1/auth/refresh").json(&json!({"refresh_token": refresh_token}));
+        if let Some(k) = key {
+            rb = rb.header("Idempotency-Key", k);
+        }
+        rb.send().await.unwrap()
+    }
+
+    pub async fn me_status(&self, access: &str) -> (StatusCode, Value) {
+        let res = self.authed(Method::GET, "/v1/me", access).send().await.unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn security_event_kinds(&self, access: &str) -> Vec<String> {
+        let res = self.authed(Method::GET, "/v1/me/security-events?limit=200", access).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        body["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
+    }
+}
+
+/// Asserts an RFC 9457 problem with `code` and returns the body.
+pub async fn expect_problem(res: Response, status: u16, code: &str) -> Value {
+    let got = res.status().as_u16();
+    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let rid = res.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_string());
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    assert_eq!(got, status, "status for {code}: {body}");
+    assert!(ct.starts_with("application/problem+json"), "content type {ct} for {body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["type"], format!("/problems/{code}"));
+    assert!(body["title"].is_string());
+    assert_eq!(body["request_id"].as_str(), rid.as_deref(), "problem request_id matches the header");
+    body
+}
