@@ -59,7 +59,10 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Corrupt(format!("creating {}: {e}", parent.display())))?;
         }
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(base.clone()).await?;
+        // No ping before each acquire: a local file does not drop connections, and the ping
+        // is one more round trip to sqlx's connection thread on every query.
+        let writer =
+            SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_with(base.clone()).await?;
         let readers = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2).clamp(2, 8) * 2;
         let reader = SqlitePoolOptions::new().max_connections(readers).connect_with(base.read_only(true)).await?;
         Ok(SqliteStore { writer, reader })
@@ -293,7 +296,7 @@ impl Store for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "SELECT t.id, t.session_id, t.expires_at, t.rotated_at, t.rotated_by_key_hash, t.successor_id, t.voided_at, \
-                    s.user_id, s.revoked_at, s.absolute_expires_at, \
+                    s.user_id, s.revoked_at, s.absolute_expires_at, s.last_used_at, \
                     (SELECT n.rotated_at FROM refresh_tokens n WHERE n.id = t.successor_id) AS successor_rotated_at \
              FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?",
         )
@@ -370,11 +373,15 @@ impl Store for SqliteStore {
                         .execute(&mut *tx)
                         .await?;
                 }
-                sqlx::query("UPDATE sessions SET last_used_at = ? WHERE id = ?")
-                    .bind(now)
-                    .bind(session_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                // `last_used_at` is kept to the minute: one write fewer on a hot path.
+                let last_used: i64 = row.try_get("last_used_at")?;
+                if now - last_used >= 60_000 {
+                    sqlx::query("UPDATE sessions SET last_used_at = ? WHERE id = ?")
+                        .bind(now)
+                        .bind(session_id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
                 Ok(RotateOutcome::Rotated {
                     user_id,
