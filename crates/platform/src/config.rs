@@ -68,7 +68,9 @@ pub struct ServeArgs {
     #[arg(long, env = "VENUEDESK_ISSUER", default_value = "venuedesk")]
     pub issuer: String,
     /// Seconds before a request is answered `408 request_timeout`.
-    #[arg(long, env = "VENUEDESK_REQUEST_TIMEOUT", default_value_t = 30)]
+    /// At most 110 s: a request still running after the 2-minute idempotency lock could
+    /// otherwise be retried alongside itself.
+    #[arg(long, env = "VENUEDESK_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=110))]
     pub request_timeout: u64,
     /// Sign-up, login and MFA requests allowed per client IP per minute.
     #[arg(long, env = "VENUEDESK_AUTH_RATE_LIMIT", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]

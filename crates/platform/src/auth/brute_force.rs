@@ -20,6 +20,18 @@ fn seconds(d: Duration) -> u64 {
     ms.div_ceil(1000).max(1)
 }
 
+/// Route layer for signup, login and the MFA step: counts every request from the client
+/// IP before anything else runs, so malformed and oversized requests count too.
+pub async fn limit_sign_in(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::Extension(ip): axum::Extension<crate::http::client_ip::ClientIp>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> ApiResult<axum::response::Response> {
+    admit_ip(&state, &ip.rate_limit_key()).await?;
+    Ok(next.run(req).await)
+}
+
 /// Counts one signup/login/MFA request from `ip`; `429 rate_limited` past the limit.
 pub async fn admit_ip(state: &AppState, ip: &str) -> ApiResult<()> {
     let now = state.clock.now();
@@ -46,12 +58,28 @@ fn locked(d: Duration) -> ApiError {
         .retry_after(seconds(d))
 }
 
-/// Records a failure. Returns the lock error when this failure locked the identifier.
-pub async fn record_failure(state: &AppState, identifier: &str) -> ApiResult<Option<ApiError>> {
+/// Longest identifier counted; longer input cannot be an email and is not stored.
+pub const MAX_IDENTIFIER: usize = 254;
+
+/// Records a failure; when it locks the account of `user`, that user gets a `locked_out`
+/// security event.
+pub async fn record_failure(
+    state: &AppState,
+    identifier: &str,
+    user: Option<uuid::Uuid>,
+    ip: Option<String>,
+) -> ApiResult<()> {
+    if identifier.len() > MAX_IDENTIFIER {
+        return Ok(());
+    }
     let now = state.clock.now();
     let locked_now =
         state.store.record_login_failure(identifier, now, FAILURE_WINDOW, FAILURES_BEFORE_LOCK, LOCK_FOR).await?;
-    Ok(locked_now.then(|| locked(LOCK_FOR)))
+    if locked_now && let Some(user_id) = user {
+        let event = crate::store::NewSecurityEvent { user_id, kind: "locked_out", at: now, ip, session_id: None };
+        state.store.add_security_event(event).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

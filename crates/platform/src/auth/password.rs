@@ -74,7 +74,10 @@ impl PasswordHasher {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move || {
-                let _ = tx.send(f());
+                // The request was dropped (timeout, disconnect): spend no CPU on it.
+                if !tx.is_closed() {
+                    let _ = tx.send(f());
+                }
             }))
             .map_err(|_| PasswordError::Pool)?;
         rx.await.map_err(|_| PasswordError::Pool)

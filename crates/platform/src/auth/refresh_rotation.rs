@@ -35,10 +35,11 @@ pub fn decide(
     now: OffsetDateTime,
     retry_window: Duration,
 ) -> Decision {
+    let session_over = now >= token.session_absolute_expires_at;
     if let Some(rotated_at) = token.rotated_at {
         let same_key = matches!((key_hash, token.rotated_by_key_hash.as_ref()), (Some(a), Some(b)) if a == b);
         let in_window = now - rotated_at <= retry_window;
-        if same_key && in_window && !token.successor_rotated && !token.session_revoked {
+        if same_key && in_window && !token.successor_rotated && !token.session_revoked && !session_over {
             return Decision::RetrySameRotation;
         }
         return Decision::Reuse;
@@ -49,7 +50,7 @@ pub fn decide(
     if token.session_revoked {
         return Decision::SessionRevoked;
     }
-    if now >= token.expires_at || now >= token.session_absolute_expires_at {
+    if now >= token.expires_at || session_over {
         return Decision::Invalid;
     }
     Decision::Rotate
@@ -102,6 +103,17 @@ mod tests {
         assert_eq!(decide(&t, Some(&[8u8; 32]), now, WINDOW), Decision::Reuse);
         assert_eq!(decide(&t, Some(&key), now + Duration::seconds(51), WINDOW), Decision::Reuse);
         t.successor_rotated = true;
+        assert_eq!(decide(&t, Some(&key), now, WINDOW), Decision::Reuse);
+    }
+
+    #[test]
+    fn no_retry_past_the_session_end() {
+        let now = OffsetDateTime::now_utc();
+        let key = [7u8; 32];
+        let mut t = fresh(now);
+        t.rotated_at = Some(now - Duration::seconds(5));
+        t.rotated_by_key_hash = Some(key);
+        t.session_absolute_expires_at = now - Duration::seconds(1);
         assert_eq!(decide(&t, Some(&key), now, WINDOW), Decision::Reuse);
     }
 

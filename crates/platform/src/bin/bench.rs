@@ -187,6 +187,7 @@ async fn direct_rotations(tasks: usize, run_for: Duration) -> Result<f64> {
                     now,
                     idle_ttl: time::Duration::days(14),
                     retry_window: time::Duration::seconds(60),
+                    ip: None,
                     next: NewRefreshToken { id: Uuid::now_v7(), token_hash: next, issued_at: now, expires_at: now },
                 };
                 store.rotate_refresh_token(&req).await?;

@@ -18,6 +18,21 @@ impl ClientIp {
     pub fn label(&self) -> String {
         self.0.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
     }
+
+    /// The rate-limit bucket: an IPv4 address, or the /64 of an IPv6 address (one subscriber
+    /// usually holds a whole /64).
+    pub fn rate_limit_key(&self) -> String {
+        match self.0 {
+            Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+            _ => self.label(),
+        }
+    }
 }
 
 pub fn resolve_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> Option<IpAddr> {
@@ -45,8 +60,10 @@ pub fn resolve_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[
 
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let xff = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let ip = resolve_ip(peer, xff, &state.settings.trusted_proxies);
+    // Every X-Forwarded-For line, in order: a proxy may add its own line rather than append.
+    let lines: Vec<&str> = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let xff = (!lines.is_empty()).then(|| lines.join(","));
+    let ip = resolve_ip(peer, xff.as_deref(), &state.settings.trusted_proxies);
     req.extensions_mut().insert(ClientIp(ip));
     next.run(req).await
 }
@@ -75,5 +92,15 @@ mod tests {
         );
         assert_eq!(resolve_ip(Some(ip("10.0.0.1")), None, &trusted), Some(ip("10.0.0.1")));
         assert_eq!(resolve_ip(Some(ip("10.0.0.1")), Some("garbage"), &trusted), Some(ip("10.0.0.1")));
+    }
+
+    #[test]
+    fn ipv6_clients_share_a_bucket_per_64() {
+        let a = ClientIp(Some(ip("2001:db8:1:2:aaaa::1")));
+        let b = ClientIp(Some(ip("2001:db8:1:2:bbbb::2")));
+        assert_eq!(a.rate_limit_key(), b.rate_limit_key());
+        assert_eq!(a.rate_limit_key(), "2001:db8:1:2::/64");
+        assert_eq!(ClientIp(Some(ip("::ffff:192.0.2.1"))).rate_limit_key(), "192.0.2.1");
+        assert_eq!(ClientIp(Some(ip("192.0.2.1"))).rate_limit_key(), "192.0.2.1");
     }
 }

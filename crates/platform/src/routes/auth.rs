@@ -105,6 +105,8 @@ async fn start_session(
         absolute_expires_at: absolute,
     };
     state.store.create_session(&session, &token, event(user.id, "login", state, ip, Some(session_id))).await?;
+    // Only a complete sign-in (every factor) clears the failure count.
+    state.store.clear_login_failures(&user.email).await?;
     token_pair(state, user.id, session_id, token.id, refresh, token.expires_at)
 }
 
@@ -130,7 +132,6 @@ pub async fn signup(
     Extension(ip): Extension<ClientIp>,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> ApiResult<(StatusCode, Json<SignupResponse>)> {
-    brute_force::admit_ip(&state, &ip.label()).await?;
     let email = normalize_email(&body.email)
         .ok_or_else(|| ApiError::validation("email", "must be a valid ASCII email address"))?;
     let display_name = body.display_name.trim().to_string();
@@ -181,7 +182,6 @@ pub async fn login(
     Extension(ip): Extension<ClientIp>,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    brute_force::admit_ip(&state, &ip.label()).await?;
     let device = device_name(body.device_name)?;
     let identifier = body.email.trim().to_ascii_lowercase();
     brute_force::check_lock(&state, &identifier).await?;
@@ -191,17 +191,20 @@ pub async fn login(
         None => None,
     };
     let ok = state.passwords.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+    // Checked again after hashing: attempts queued behind the one that locked the account
+    // learn nothing from their result, so a burst cannot try more than a handful.
+    brute_force::check_lock(&state, &identifier).await?;
     let user = match user {
         Some(u) if ok => u,
         other => {
-            if let Some(u) = other {
-                state.store.add_security_event(event(u.id, "login_failed", &state, &ip, None)).await?;
+            let user_id = other.as_ref().map(|u| u.id);
+            if let Some(id) = user_id {
+                state.store.add_security_event(event(id, "login_failed", &state, &ip, None)).await?;
             }
-            brute_force::record_failure(&state, &identifier).await?;
+            brute_force::record_failure(&state, &identifier, user_id, Some(ip.label())).await?;
             return Err(ApiError::with_detail(ProblemCode::InvalidCredentials, "wrong email or password"));
         }
     };
-    state.store.clear_login_failures(&identifier).await?;
     if user.mfa_enabled() {
         let (token, hash) = new_opaque_token();
         let challenge = MfaChallengeRecord {
@@ -271,7 +274,6 @@ pub async fn mfa(
     Extension(ip): Extension<ClientIp>,
     ApiJson(body): ApiJson<MfaRequest>,
 ) -> ApiResult<Json<TokenPair>> {
-    brute_force::admit_ip(&state, &ip.label()).await?;
     if body.code.is_some() == body.recovery_code.is_some() {
         return Err(ApiError::validation("code", "send exactly one of code and recovery_code"));
     }
@@ -290,7 +292,7 @@ pub async fn mfa(
     if matches!(factor, SecondFactor::Rejected) {
         state.store.fail_mfa_challenge(token_hash, MFA_MAX_ATTEMPTS).await?;
         state.store.add_security_event(event(user.id, "mfa_failed", &state, &ip, None)).await?;
-        brute_force::record_failure(&state, &user.email).await?;
+        brute_force::record_failure(&state, &user.email, Some(user.id), Some(ip.label())).await?;
         return Err(invalid());
     }
     if !state.store.consume_mfa_challenge(token_hash).await? {
@@ -315,6 +317,7 @@ pub async fn mfa(
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenPair>> {
@@ -329,6 +332,7 @@ pub async fn refresh(
         idempotency_key_hash: key_hash,
         now,
         idle_ttl: REFRESH_IDLE_TTL,
+        ip: Some(ip.label()),
         retry_window: REFRESH_RETRY_WINDOW,
         next: NewRefreshToken {
             id: Uuid::now_v7(),

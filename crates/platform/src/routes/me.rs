@@ -33,7 +33,7 @@ pub async fn confirm_password(state: &AppState, user: &UserRecord, password: Str
     brute_force::check_lock(state, &user.email).await?;
     let password = SecretString::from(password);
     if !state.passwords.verify(&password, Some(&user.password_hash)).await? {
-        brute_force::record_failure(state, &user.email).await?;
+        brute_force::record_failure(state, &user.email, Some(user.id), None).await?;
         return Err(ApiError::with_detail(ProblemCode::InvalidCredentials, "the password is wrong"));
     }
     Ok(())

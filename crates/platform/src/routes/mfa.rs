@@ -30,7 +30,7 @@ async fn require_factor(state: &AppState, user: &UserRecord, code: &str) -> ApiR
     };
     match factor {
         SecondFactor::Rejected => {
-            crate::auth::brute_force::record_failure(state, &user.email).await?;
+            crate::auth::brute_force::record_failure(state, &user.email, Some(user.id), None).await?;
             Err(invalid_code())
         }
         _ => Ok(()),
@@ -88,15 +88,24 @@ pub async fn confirm_totp(
             "start enrolment with POST /v1/me/mfa/totp first",
         ));
     };
+    // Guessing the code with a stolen access token counts towards the account's lockout.
+    crate::auth::brute_force::check_lock(&state, &user.email).await?;
     let secret = state.keys.platform().await?.open(totp_aad(user.id).as_bytes(), pending)?;
     let unix = state.clock.now().unix_timestamp().max(0) as u64;
     let Some(step) = totp::matching_step(&secret, &body.code, unix)? else {
+        crate::auth::brute_force::record_failure(&state, &user.email, Some(user.id), Some(ip.label())).await?;
         return Err(invalid_code());
     };
     let (codes, hashes) = recovery_codes::generate();
     let confirmed = state
         .store
-        .confirm_totp(user.id, step, &hashes, event(user.id, "mfa_enrolled", &state, &ip, Some(auth.session_id)))
+        .confirm_totp(
+            user.id,
+            pending,
+            step,
+            &hashes,
+            event(user.id, "mfa_enrolled", &state, &ip, Some(auth.session_id)),
+        )
         .await?;
     if !confirmed {
         return Err(ApiError::with_detail(ProblemCode::MfaEnrollmentNotStarted, "no enrolment in progress"));

@@ -16,14 +16,19 @@ use crate::idempotency;
 use crate::state::AppState;
 
 pub fn api(state: AppState) -> OpenApiRouter<AppState> {
+    // Signup, login and the MFA step count against the per-IP limit before their bodies are
+    // even read (refresh is not counted).
+    let sign_in = OpenApiRouter::new()
+        .routes(routes!(auth::signup))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::mfa))
+        .route_layer(from_fn_with_state(state.clone(), crate::auth::brute_force::limit_sign_in));
     let anonymous = OpenApiRouter::new()
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::jwks))
         .routes(routes!(ops::security_txt))
-        .routes(routes!(auth::signup))
-        .routes(routes!(auth::login))
-        .routes(routes!(auth::mfa))
-        .routes(routes!(auth::refresh));
+        .routes(routes!(auth::refresh))
+        .merge(sign_in);
     let bearer = OpenApiRouter::new()
         .routes(routes!(sessions::logout))
         .routes(routes!(sessions::list))

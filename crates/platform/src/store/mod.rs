@@ -112,6 +112,8 @@ pub struct RotateRequest {
     pub now: OffsetDateTime,
     pub idle_ttl: Duration,
     pub retry_window: Duration,
+    /// Client IP, recorded on a reuse-detected security event.
+    pub ip: Option<String>,
     pub next: NewRefreshToken,
 }
 
@@ -216,6 +218,7 @@ pub trait Store: Send + Sync + 'static {
     async fn confirm_totp(
         &self,
         user_id: Uuid,
+        pending_enc: &[u8],
         step: i64,
         recovery_hashes: &[[u8; 32]],
         event: NewSecurityEvent,

@@ -160,3 +160,86 @@ impl TestPlatform {
         self.clock.now()
     }
 }
+
+#[tokio::test]
+async fn a_concurrent_burst_cannot_try_more_than_a_handful_of_passwords() {
+    let p = start().await;
+    signup_from(&p, "198.51.100.1", "burst@example.com").await;
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let rb = p
+            .req(Method::POST, "/v1/auth/login")
+            .header("X-Forwarded-For", format!("203.0.113.{}", 10 + i))
+            .json(&json!({"email": "burst@example.com", "password": format!("Wrong-Guess-{i}!")}));
+        tasks.push(tokio::spawn(async move { rb.send().await.unwrap().status().as_u16() }));
+    }
+    let mut answered_401 = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            401 => answered_401 += 1,
+            429 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // Five failures lock the account; attempts already queued behind them may still finish
+    // hashing, but learn nothing: only the hashing threads' worth can slip past.
+    let threads = venuedesk_platform::auth::password::PasswordHasher::default_parallelism();
+    assert!(answered_401 <= 5 + threads, "{answered_401} wrong passwords were judged");
+    expect_problem(login_from(&p, "203.0.113.200", "burst@example.com", PASSWORD).await, 429, "locked_out").await;
+    // The owner sees why, once the lock is over.
+    p.clock.advance(Duration::minutes(16));
+    let pair: Value = login_from(&p, "203.0.113.200", "burst@example.com", PASSWORD).await.json().await.unwrap();
+    let kinds = p.security_event_kinds(pair["access_token"].as_str().unwrap()).await;
+    assert!(kinds.contains(&"locked_out".to_string()), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn malformed_sign_in_requests_count_against_the_ip_limit() {
+    let p = start().await;
+    for _ in 0..20 {
+        let res = p
+            .req(Method::POST, "/v1/auth/login")
+            .header("X-Forwarded-For", "192.0.2.50")
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        expect_problem(res, 400, "bad_request").await;
+    }
+    let res = p
+        .req(Method::POST, "/v1/auth/login")
+        .header("X-Forwarded-For", "192.0.2.50")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 429, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn every_forwarded_for_line_is_read_from_the_right() {
+    let p = start().await;
+    // A client-supplied first line cannot pick the bucket: the proxy's own (last) line wins.
+    for i in 0..20 {
+        let res = p
+            .req(Method::POST, "/v1/auth/login")
+            .header("X-Forwarded-For", format!("6.6.6.{i}"))
+            .header("X-Forwarded-For", "192.0.2.60")
+            .json(&json!({"email": format!("x{i}@example.com"), "password": "Wrong-Guess-123!"}))
+            .send()
+            .await
+            .unwrap();
+        expect_problem(res, 401, "invalid_credentials").await;
+    }
+    let res = p
+        .req(Method::POST, "/v1/auth/login")
+        .header("X-Forwarded-For", "7.7.7.7")
+        .header("X-Forwarded-For", "192.0.2.60")
+        .json(&json!({"email": "y@example.com", "password": "Wrong-Guess-123!"}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 429, "rate_limited").await;
+}

@@ -1,21 +1,26 @@
-//! SQLite backend (sqlx, WAL). One writer connection serialises writes in FIFO order, so
-//! writers queue in the pool instead of spinning on SQLITE_BUSY; readers use their own pool.
+//! SQLite backend (sqlx, WAL). One writer connection behind a fair async mutex serialises
+//! writes in FIFO order, so writers queue instead of spinning on SQLITE_BUSY; readers use
+//! their own pool.
 
 use std::path::Path;
 use std::str::FromStr;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use time::{Duration, OffsetDateTime};
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::*;
 use crate::auth::refresh_rotation::{self, Decision, PresentedToken};
 
 pub struct SqliteStore {
-    writer: SqlitePool,
+    /// The one write connection, held directly: a pool acquire costs more than a
+    /// statement here (measured ~70 µs vs ~46 µs per round trip to sqlx's thread).
+    writer: Mutex<SqliteConnection>,
     reader: SqlitePool,
+    options: SqliteConnectOptions,
 }
 
 fn ms(t: OffsetDateTime) -> i64 {
@@ -59,13 +64,15 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Corrupt(format!("creating {}: {e}", parent.display())))?;
         }
-        // No ping before each acquire: a local file does not drop connections, and the ping
-        // is one more round trip to sqlx's connection thread on every query.
-        let writer =
-            SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_with(base.clone()).await?;
+        let writer = Mutex::new(SqliteConnection::connect_with(&base).await?);
         let readers = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2).clamp(2, 8) * 2;
-        let reader = SqlitePoolOptions::new().max_connections(readers).connect_with(base.read_only(true)).await?;
-        Ok(SqliteStore { writer, reader })
+        let reader = SqlitePoolOptions::new()
+            .max_connections(readers)
+            // No ping before each acquire: a local file does not drop connections.
+            .test_before_acquire(false)
+            .connect_with(base.clone().read_only(true))
+            .await?;
+        Ok(SqliteStore { writer, reader, options: base })
     }
 
     async fn event(tx: &mut Transaction<'_, Sqlite>, e: &NewSecurityEvent) -> StoreResult<()> {
@@ -120,7 +127,11 @@ const USER_COLUMNS: &str =
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.writer).await?;
+        // Holding the writer lock keeps every other write out while the schema changes.
+        let _writes = self.writer.lock().await;
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(self.options.clone()).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        pool.close().await;
         Ok(())
     }
 
@@ -132,12 +143,13 @@ impl Store for SqliteStore {
     async fn data_key(&self, scope: &str) -> StoreResult<Option<Vec<u8>>> {
         Ok(sqlx::query_scalar("SELECT wrapped_key FROM data_keys WHERE scope = ?")
             .bind(scope)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&mut *self.writer.lock().await)
             .await?)
     }
 
     async fn insert_data_key(&self, scope: &str, wrapped: &[u8], now: OffsetDateTime) -> StoreResult<Vec<u8>> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         sqlx::query(
             "INSERT INTO data_keys (scope, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO NOTHING",
         )
@@ -157,7 +169,7 @@ impl Store for SqliteStore {
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
         let rows =
             sqlx::query("SELECT kid, public_key, private_key_enc, created_at FROM signing_keys ORDER BY created_at")
-                .fetch_all(&self.writer)
+                .fetch_all(&mut *self.writer.lock().await)
                 .await?;
         rows.iter()
             .map(|r| {
@@ -177,14 +189,15 @@ impl Store for SqliteStore {
             .bind(&key.public_key)
             .bind(&key.private_key_enc)
             .bind(ms(key.created_at))
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await
             .map_err(conflict_or)?;
         Ok(())
     }
 
     async fn create_user(&self, user: &UserRecord, event: NewSecurityEvent) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         sqlx::query(
             "INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -221,7 +234,8 @@ impl Store for SqliteStore {
         keep: Option<Uuid>,
         event: NewSecurityEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let now = ms(event.at);
         sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
             .bind(hash)
@@ -249,7 +263,8 @@ impl Store for SqliteStore {
         token: &NewRefreshToken,
         event: NewSecurityEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         sqlx::query(
             "INSERT INTO sessions (id, user_id, device_name, ip, mfa_passed, created_at, last_used_at, absolute_expires_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -293,7 +308,8 @@ impl Store for SqliteStore {
     }
 
     async fn rotate_refresh_token(&self, req: &RotateRequest) -> StoreResult<RotateOutcome> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let row = sqlx::query(
             "SELECT t.id, t.session_id, t.expires_at, t.rotated_at, t.rotated_by_key_hash, t.successor_id, t.voided_at, \
                     s.user_id, s.revoked_at, s.absolute_expires_at, s.last_used_at, \
@@ -338,7 +354,7 @@ impl Store for SqliteStore {
                         user_id,
                         kind: "refresh_reuse_detected",
                         at: req.now,
-                        ip: None,
+                        ip: req.ip.clone(),
                         session_id: Some(session_id),
                     };
                     Self::event(&mut tx, &event).await?;
@@ -396,8 +412,11 @@ impl Store for SqliteStore {
 
     async fn list_sessions(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<Vec<SessionRecord>> {
         let rows = sqlx::query(
-            "SELECT id, device_name, ip, created_at, last_used_at FROM sessions \
-             WHERE user_id = ? AND revoked_at IS NULL AND absolute_expires_at > ? ORDER BY created_at",
+            "SELECT s.id, s.device_name, s.ip, s.created_at, s.last_used_at FROM sessions s \
+             WHERE s.user_id = ?1 AND s.revoked_at IS NULL AND s.absolute_expires_at > ?2 \
+               AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id AND t.rotated_at IS NULL \
+                           AND t.voided_at IS NULL AND t.expires_at > ?2) \
+             ORDER BY s.created_at",
         )
         .bind(user_id.to_string())
         .bind(ms(now))
@@ -423,7 +442,8 @@ impl Store for SqliteStore {
         reason: &str,
         event: NewSecurityEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let n = sqlx::query(
             "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
         )
@@ -450,7 +470,7 @@ impl Store for SqliteStore {
         .bind(c.device_name.as_deref())
         .bind(c.ip.as_deref())
         .bind(ms(c.expires_at))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(())
     }
@@ -460,7 +480,7 @@ impl Store for SqliteStore {
             "SELECT user_id, device_name, ip, expires_at, failed_attempts FROM mfa_challenges WHERE token_hash = ?",
         )
         .bind(&token_hash[..])
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.writer.lock().await)
         .await?;
         row.map(|r| {
             Ok(MfaChallengeRecord {
@@ -475,7 +495,8 @@ impl Store for SqliteStore {
     }
 
     async fn fail_mfa_challenge(&self, token_hash: [u8; 32], max_attempts: i64) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         sqlx::query("UPDATE mfa_challenges SET failed_attempts = failed_attempts + 1 WHERE token_hash = ?")
             .bind(&token_hash[..])
             .execute(&mut *tx)
@@ -492,7 +513,7 @@ impl Store for SqliteStore {
     async fn consume_mfa_challenge(&self, token_hash: [u8; 32]) -> StoreResult<bool> {
         let n = sqlx::query("DELETE FROM mfa_challenges WHERE token_hash = ?")
             .bind(&token_hash[..])
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await?
             .rows_affected();
         Ok(n > 0)
@@ -502,7 +523,7 @@ impl Store for SqliteStore {
         sqlx::query("UPDATE users SET totp_pending_enc = ? WHERE id = ?")
             .bind(secret_enc)
             .bind(user_id.to_string())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await?;
         Ok(())
     }
@@ -510,18 +531,21 @@ impl Store for SqliteStore {
     async fn confirm_totp(
         &self,
         user_id: Uuid,
+        pending_enc: &[u8],
         step: i64,
         recovery_hashes: &[[u8; 32]],
         event: NewSecurityEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let n = sqlx::query(
             "UPDATE users SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL, totp_last_step = ?, updated_at = ? \
-             WHERE id = ? AND totp_pending_enc IS NOT NULL AND totp_secret_enc IS NULL",
+             WHERE id = ? AND totp_pending_enc = ? AND totp_secret_enc IS NULL",
         )
         .bind(step)
         .bind(ms(event.at))
         .bind(user_id.to_string())
+        .bind(pending_enc)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -535,7 +559,8 @@ impl Store for SqliteStore {
     }
 
     async fn disable_totp(&self, user_id: Uuid, event: NewSecurityEvent) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         sqlx::query(
             "UPDATE users SET totp_secret_enc = NULL, totp_pending_enc = NULL, totp_last_step = NULL, updated_at = ? WHERE id = ?",
         )
@@ -556,7 +581,7 @@ impl Store for SqliteStore {
         .bind(step)
         .bind(user_id.to_string())
         .bind(step)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?
         .rows_affected();
         Ok(n > 0)
@@ -568,7 +593,8 @@ impl Store for SqliteStore {
         hashes: &[[u8; 32]],
         event: NewSecurityEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         Self::replace_codes(&mut tx, user_id, hashes).await?;
         Self::event(&mut tx, &event).await?;
         tx.commit().await?;
@@ -582,14 +608,15 @@ impl Store for SqliteStore {
         .bind(ms(now))
         .bind(user_id.to_string())
         .bind(&hash[..])
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?
         .rows_affected();
         Ok(n > 0)
     }
 
     async fn add_security_event(&self, event: NewSecurityEvent) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         Self::event(&mut tx, &event).await?;
         tx.commit().await?;
         Ok(())
@@ -632,7 +659,8 @@ impl Store for SqliteStore {
         window: Duration,
         limit: u32,
     ) -> StoreResult<Admission> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let since = ms(now - window);
         let (count, oldest): (i64, Option<i64>) =
             sqlx::query_as("SELECT COUNT(*), MIN(at) FROM ip_hits WHERE ip = ? AND at > ?")
@@ -668,7 +696,8 @@ impl Store for SqliteStore {
         max: u32,
         lock_for: Duration,
     ) -> StoreResult<bool> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         sqlx::query("INSERT INTO login_failures (identifier, failed_at) VALUES (?, ?)")
             .bind(identifier)
             .bind(ms(now))
@@ -698,7 +727,10 @@ impl Store for SqliteStore {
     }
 
     async fn clear_login_failures(&self, identifier: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE identifier = ?").bind(identifier).execute(&self.writer).await?;
+        sqlx::query("DELETE FROM login_failures WHERE identifier = ?")
+            .bind(identifier)
+            .execute(&mut *self.writer.lock().await)
+            .await?;
         Ok(())
     }
 
@@ -711,7 +743,8 @@ impl Store for SqliteStore {
         lock_for: Duration,
         keep_for: Duration,
     ) -> StoreResult<IdempotencyBegin> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let row = sqlx::query("SELECT fingerprint, locked_until, response_enc, expires_at FROM idempotency_records WHERE scope = ? AND key = ?")
             .bind(scope)
             .bind(key)
@@ -759,7 +792,7 @@ impl Store for SqliteStore {
             .bind(response_enc)
             .bind(scope)
             .bind(key)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await?;
         Ok(())
     }
@@ -768,13 +801,14 @@ impl Store for SqliteStore {
         sqlx::query("DELETE FROM idempotency_records WHERE scope = ? AND key = ? AND response_enc IS NULL")
             .bind(scope)
             .bind(key)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await?;
         Ok(())
     }
 
     async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let now_ms = ms(now);
         let mut n = 0;
         n += sqlx::query("DELETE FROM idempotency_records WHERE expires_at <= ?")
