@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod me;
+pub mod permission;
 pub mod problem;
+pub mod venue;
 
 pub use problem::{Problem, ProblemCode};

@@ -30,6 +30,21 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Run the database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Audit trail tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute a venue's hash chain from the database; names the first broken seq.
+    Verify {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The venue's id.
+        #[arg(long)]
+        venue: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,16 +1,34 @@
-//! `--demo`: a demo owner account a newcomer can sign in with at once. Running it again on
-//! the same database does not duplicate anything; it sets the password to the one printed.
+//! `--demo`: a living demo venue ("Harbour Bistro", Europe/London, 60 seats) with one user
+//! per built-in role, products, customers with allergens, and a week of bookings and orders.
+//! Running it again on the same database duplicates nothing; it sets the demo users'
+//! password to the one printed.
 
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+use serde_json::json;
+use time::Duration;
+use venuedesk_api::permission::BuiltinRole;
+use venuedesk_api::venue::{Booking, Customer, Order, OrderItem, Product};
+
+use crate::audit::AuditDraft;
 use crate::auth::password_policy;
+use crate::domain::sealed;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::{DocRecord, DocWrite, Entity, InvitationRecord, RoleRecord, VenueRecord};
 use crate::store::{NewSecurityEvent, UserRecord};
 
 pub const OWNER_EMAIL: &str = "owner@demo.venuedesk.test";
+pub const VENUE_NAME: &str = "Harbour Bistro";
+/// The demo users: (email, display name, built-in role).
+pub const USERS: &[(&str, &str, BuiltinRole)] = &[
+    (OWNER_EMAIL, "Olive Owner", BuiltinRole::Owner),
+    ("manager@demo.venuedesk.test", "Max Manager", BuiltinRole::Manager),
+    ("frontdesk@demo.venuedesk.test", "Fran Frontdesk", BuiltinRole::FrontDesk),
+    ("kitchen@demo.venuedesk.test", "Kit Kitchen", BuiltinRole::Kitchen),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -40,25 +58,20 @@ pub fn generate_password() -> SecretString {
     }
 }
 
-/// Creates the demo owner, or resets its password. Returns the user id.
-pub async fn ensure_owner(state: &AppState, password: &SecretString) -> Result<Uuid, DemoError> {
-    let reasons = password_policy::check(password.expose_secret(), &[OWNER_EMAIL]);
-    if !reasons.is_empty() {
-        return Err(DemoError::WeakPassword(reasons.join("; ")));
-    }
-    let hash = state.passwords.hash(password).await?;
+/// Creates a demo user, or resets its password. Returns the user id.
+async fn ensure_user(state: &AppState, email: &str, name: &str, hash: &str) -> Result<Uuid, DemoError> {
     let now = state.clock.now();
-    if let Some(user) = state.store.user_by_email(OWNER_EMAIL).await? {
+    if let Some(user) = state.store.user_by_email(email).await? {
         let event =
             NewSecurityEvent { user_id: user.id, kind: "password_changed", at: now, ip: None, session_id: None };
-        state.store.change_password(user.id, &hash, None, event).await?;
+        state.store.change_password(user.id, hash, None, event).await?;
         return Ok(user.id);
     }
     let user = UserRecord {
         id: Uuid::now_v7(),
-        email: OWNER_EMAIL.into(),
-        display_name: "Demo Owner".into(),
-        password_hash: hash,
+        email: email.into(),
+        display_name: name.into(),
+        password_hash: hash.into(),
         totp_secret_enc: None,
         totp_pending_enc: None,
         totp_last_step: None,
@@ -67,4 +80,265 @@ pub async fn ensure_owner(state: &AppState, password: &SecretString) -> Result<U
     let event = NewSecurityEvent { user_id: user.id, kind: "signup", at: now, ip: None, session_id: None };
     state.store.create_user(&user, event).await?;
     Ok(user.id)
+}
+
+/// The whole demo: users, venue, team, menu, customers, a week of bookings and orders.
+/// Returns the venue id.
+pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, DemoError> {
+    let reasons = password_policy::check(password.expose_secret(), &[OWNER_EMAIL]);
+    if !reasons.is_empty() {
+        return Err(DemoError::WeakPassword(reasons.join("; ")));
+    }
+    let hash = state.passwords.hash(password).await?;
+    let mut ids = Vec::new();
+    for (email, name, _) in USERS {
+        ids.push(ensure_user(state, email, name, &hash).await?);
+    }
+    let owner = ids[0];
+    if let Some((venue, _)) = state.store.memberships(owner).await?.into_iter().find(|(v, _)| v.name == VENUE_NAME) {
+        return Ok(venue.id);
+    }
+    let now = state.clock.now();
+    let venue = VenueRecord {
+        id: Uuid::now_v7(),
+        name: VENUE_NAME.into(),
+        timezone: "Europe/London".into(),
+        capacity: 60,
+        created_at: now,
+        version: 1,
+    };
+    let vid = venue.id;
+    let system = |action: &str, target_type: &str, target: Option<String>, details: serde_json::Value| AuditDraft {
+        venue_id: vid,
+        id: Uuid::now_v7(),
+        at: state.clock.now(),
+        actor: None,
+        action: action.into(),
+        target_type: target_type.into(),
+        target_id: target,
+        request_id: None,
+        ip: None,
+        details,
+    };
+    let roles: Vec<RoleRecord> = BuiltinRole::ALL
+        .iter()
+        .map(|b| RoleRecord {
+            id: Uuid::now_v7(),
+            name: b.name().into(),
+            builtin: true,
+            permissions: b.permissions(),
+            require_mfa: false,
+            version: 1,
+        })
+        .collect();
+    state
+        .store
+        .create_venue(
+            &venue,
+            &roles,
+            owner,
+            roles[0].id,
+            system("venue.create", "venue", Some(vid.to_string()), json!({"demo": true})),
+        )
+        .await?;
+    for (i, (email, _, role)) in USERS.iter().enumerate().skip(1) {
+        let role_id = roles[BuiltinRole::ALL.iter().position(|r| r == role).unwrap_or(0)].id;
+        let token_hash = crate::crypto::random_32();
+        let inv = InvitationRecord {
+            venue_id: vid,
+            id: Uuid::now_v7(),
+            email: (*email).into(),
+            role_id,
+            token_hash,
+            expires_at: now + Duration::days(1),
+            created_at: now,
+        };
+        state
+            .store
+            .create_invitation(
+                &inv,
+                system("invitation.create", "invitation", Some(inv.id.to_string()), json!({"demo": true})),
+            )
+            .await?;
+        state
+            .store
+            .accept_invitation(
+                token_hash,
+                ids[i],
+                email,
+                system("invitation.accept", "invitation", None, json!({"demo": true})),
+            )
+            .await?;
+    }
+    let doc = |entity: Entity, id: Uuid, version: i64, data_enc: Vec<u8>| DocRecord {
+        entity,
+        id,
+        version,
+        status: None,
+        starts_at: None,
+        ends_at: None,
+        party_size: None,
+        ref_id: None,
+        data_enc,
+        created_at: now,
+        deleted: false,
+    };
+    let menu: &[(&str, &str, i64)] = &[
+        ("Harbour fish stew", "Mains", 1850),
+        ("Crab linguine", "Mains", 1695),
+        ("Mushroom risotto", "Mains", 1450),
+        ("Oysters (6)", "Starters", 1200),
+        ("Heritage tomato salad", "Starters", 850),
+        ("Sticky toffee pudding", "Desserts", 750),
+        ("Lemon posset", "Desserts", 700),
+        ("Sparkling water", "Drinks", 350),
+    ];
+    let mut products = Vec::new();
+    for (name, category, price) in menu {
+        let p = Product {
+            id: Uuid::now_v7(),
+            name: (*name).into(),
+            category: (*category).into(),
+            price_cents: *price,
+            currency: "GBP".into(),
+            available: true,
+            version: 1,
+        };
+        let d = doc(Entity::Product, p.id, 1, sealed::seal(state, vid, p.id, &p).await?);
+        state
+            .store
+            .write_docs(
+                vid,
+                &[DocWrite { doc: d, expected_version: None }],
+                None,
+                None,
+                system("product.create", "product", Some(p.id.to_string()), json!({"name": p.name})),
+            )
+            .await?;
+        products.push(p);
+    }
+    let people: &[(&str, &str, &[&str], Option<&str>)] = &[
+        ("Ada Lovelace", "ada@example.com", &["peanuts"], Some("Prefers a window table")),
+        ("Grace Hopper", "grace@example.com", &["shellfish", "gluten"], None),
+        ("Alan Turing", "alan@example.com", &[], Some("Vegetarian")),
+        ("Katherine Johnson", "katherine@example.com", &["dairy"], None),
+        ("Tim Berners-Lee", "tim@example.com", &["sesame"], Some("Vegan")),
+    ];
+    let mut customers = Vec::new();
+    for (name, email, allergens, notes) in people {
+        let c = Customer {
+            id: Uuid::now_v7(),
+            name: (*name).into(),
+            email: Some((*email).into()),
+            phone: None,
+            allergens: allergens.iter().map(|a| a.to_string()).collect(),
+            dietary_notes: notes.map(str::to_string),
+            version: 1,
+        };
+        let d = doc(Entity::Customer, c.id, 1, sealed::seal(state, vid, c.id, &c).await?);
+        let sealed_name = sealed::pii(state, &crate::audit::pii::customer_scope(vid, c.id), &c.name).await?;
+        state
+            .store
+            .write_docs(
+                vid,
+                &[DocWrite { doc: d, expected_version: None }],
+                None,
+                None,
+                system("customer.create", "customer", Some(c.id.to_string()), json!({"name": sealed_name})),
+            )
+            .await?;
+        customers.push(c);
+    }
+    // A week around today: past days completed, today's mixed, future confirmed.
+    let tz: chrono_tz::Tz = "Europe/London".parse().map_err(|_| DemoError::Setup(ApiError::internal("tz")))?;
+    let today = chrono::DateTime::from_timestamp(now.unix_timestamp(), 0).map(|d| d.with_timezone(&tz).date_naive());
+    let Some(today) = today else { return Ok(vid) };
+    let guests = ["Walk-in", "Sam Patel", "Jo Rivers", "Lee Chen", "Mia Novak", "Noah Berg"];
+    let mut n = 0usize;
+    for day in -3i64..=3 {
+        let Some(date) = today.checked_add_signed(chrono::Duration::days(day)) else { continue };
+        let Some(midnight) = crate::domain::time_range::day_start(tz, date) else { continue };
+        for (slot, hour) in [12i64, 13, 18, 19, 19, 20].iter().enumerate() {
+            n += 1;
+            let starts_at = midnight + Duration::hours(*hour) + Duration::minutes(if slot % 2 == 0 { 0 } else { 30 });
+            let customer = n.is_multiple_of(3).then(|| &customers[n % customers.len()]);
+            let status = if day < 0 || starts_at + Duration::minutes(90) < now { "completed" } else { "confirmed" };
+            let b = Booking {
+                id: Uuid::now_v7(),
+                guest_name: customer.map_or(guests[n % guests.len()].to_string(), |c| c.name.clone()),
+                customer_id: customer.map(|c| c.id),
+                party_size: 2 + (n % 5) as i64,
+                starts_at,
+                ends_at: starts_at + Duration::minutes(90),
+                duration_minutes: 90,
+                status: status.into(),
+                notes: n.is_multiple_of(4).then(|| "Birthday: bring a candle".to_string()),
+                version: 1,
+                created_at: now,
+            };
+            let mut d = doc(Entity::Booking, b.id, 1, sealed::seal(state, vid, b.id, &b).await?);
+            d.status = Some(b.status.clone());
+            d.starts_at = Some(b.starts_at);
+            d.ends_at = Some(b.ends_at);
+            d.party_size = Some(b.party_size);
+            d.ref_id = b.customer_id;
+            let guest = sealed::pii(state, &sealed::guest_scope(vid, b.customer_id), &b.guest_name).await?;
+            state
+                .store
+                .write_docs(
+                    vid,
+                    &[DocWrite { doc: d, expected_version: None }],
+                    None,
+                    None,
+                    system(
+                        "booking.create",
+                        "booking",
+                        Some(b.id.to_string()),
+                        json!({"guest_name": guest, "party_size": b.party_size}),
+                    ),
+                )
+                .await?;
+            if day == 0 && n.is_multiple_of(2) {
+                let items: Vec<OrderItem> = products
+                    .iter()
+                    .skip(n % 4)
+                    .take(2)
+                    .map(|p| OrderItem {
+                        product_id: p.id,
+                        name: p.name.clone(),
+                        quantity: 1 + (n % 2) as i64,
+                        unit_price_cents: p.price_cents,
+                        notes: None,
+                    })
+                    .collect();
+                let total = items.iter().map(|i| i.quantity * i.unit_price_cents).sum();
+                let status = ["received", "preparing", "ready", "served"][n % 4];
+                let o = Order {
+                    id: Uuid::now_v7(),
+                    status: status.into(),
+                    items,
+                    total_cents: total,
+                    currency: "GBP".into(),
+                    booking_id: Some(b.id),
+                    table_label: Some(format!("T{}", 1 + n % 12)),
+                    version: 1,
+                    created_at: now,
+                };
+                let mut d = doc(Entity::Order, o.id, 1, sealed::seal(state, vid, o.id, &o).await?);
+                d.status = Some(o.status.clone());
+                d.ref_id = o.booking_id;
+                state
+                    .store
+                    .write_docs(
+                        vid,
+                        &[DocWrite { doc: d, expected_version: None }],
+                        None,
+                        None,
+                        system("order.create", "order", Some(o.id.to_string()), json!({"total_cents": o.total_cents})),
+                    )
+                    .await?;
+            }
+        }
+    }
+    Ok(vid)
 }

@@ -71,13 +71,48 @@ macro_rules! internal_from {
     ($($t:ty),+) => { $(impl From<$t> for ApiError { fn from(e: $t) -> Self { ApiError::internal(e) } })+ };
 }
 internal_from!(
-    crate::store::StoreError,
     crate::crypto::SealError,
     crate::crypto::key_ring::KeyRingError,
     crate::auth::password::PasswordError,
     crate::auth::tokens::TokenError,
     crate::auth::totp::TotpError
 );
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::{DomainError as D, StoreError};
+        let StoreError::Domain(d) = e else { return ApiError::internal(e) };
+        match d {
+            D::NotFound | D::InvitationInvalid => ApiError::with_detail(ProblemCode::NotFound, "no such resource"),
+            D::IdConflict => ApiError::with_detail(ProblemCode::IdConflict, "this id is already in use"),
+            D::VersionMismatch(v) => {
+                let mut e =
+                    ApiError::with_detail(ProblemCode::VersionMismatch, "the resource changed; fetch it and retry");
+                e.extra.current_version = Some(v);
+                e
+            }
+            D::CapacityExceeded => ApiError::with_detail(
+                ProblemCode::CapacityExceeded,
+                "not enough seats free at that time for this party",
+            ),
+            D::LastOwner => ApiError::with_detail(
+                ProblemCode::LastOwner,
+                "a venue needs at least one owner: make someone else owner first",
+            ),
+            D::RoleInUse => ApiError::with_detail(ProblemCode::RoleInUse, "move its members to another role first"),
+            D::NameTaken => ApiError::with_detail(ProblemCode::NameTaken, "another role has this name"),
+            D::Builtin => {
+                ApiError::with_detail(ProblemCode::BuiltinRole, "built-in roles cannot be deleted or re-permissioned")
+            }
+            D::EmailMismatch => {
+                ApiError::with_detail(ProblemCode::Forbidden, "this invitation is for another email address")
+            }
+            D::AlreadyMember => {
+                ApiError::with_detail(ProblemCode::AlreadyMember, "you are already a member of this venue")
+            }
+        }
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -3,11 +3,13 @@
 //! endpoints; `store` the storage seam; `auth`, `crypto` and `idempotency` the promises.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod demo;
+pub mod domain;
 pub mod error;
 pub mod http;
 pub mod idempotency;

@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing_subscriber::EnvFilter;
 use venuedesk_platform::app::{self, open_store};
 use venuedesk_platform::clock::SystemClock;
-use venuedesk_platform::config::{Cli, Command, LogFormat, ServeArgs};
+use venuedesk_platform::config::{AuditCommand, Cli, Command, LogFormat, ServeArgs};
 use venuedesk_platform::crypto::MasterKey;
 use venuedesk_platform::state::Settings;
 use venuedesk_platform::{demo, tls};
@@ -35,6 +35,20 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(*args).await,
+        Command::Audit(AuditCommand::Verify { db, venue }) => {
+            let store = open_store(&db.database).await?;
+            store.migrate().await.context("running migrations")?;
+            match venuedesk_platform::audit::chain::verify_store(store.as_ref(), venue).await? {
+                Ok(n) => {
+                    println!("audit chain of venue {venue}: {n} events verified, intact");
+                    Ok(())
+                }
+                Err(e) => {
+                    println!("audit chain of venue {venue}: BROKEN at seq {}: {}", e.seq, e.reason);
+                    std::process::exit(2);
+                }
+            }
+        }
     }
 }
 
@@ -81,9 +95,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Ok(p) if !p.is_empty() => (SecretString::from(p), false),
             _ => (demo::generate_password(), true),
         };
-        demo::ensure_owner(&platform.state, &password).await?;
-        println!("Demo account ready:");
-        println!("  email:    {}", demo::OWNER_EMAIL);
+        let venue = demo::seed(&platform.state, &password).await?;
+        println!("Demo venue \"{}\" ({venue}) is ready. Sign in as any of:", demo::VENUE_NAME);
+        for (email, _, role) in demo::USERS {
+            println!("  {email:<34} {}", role.name());
+        }
         if generated {
             println!("  password: {}", password.expose_secret());
         } else {

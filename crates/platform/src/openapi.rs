@@ -23,7 +23,11 @@ enrolling TOTP while enabled answers `409 mfa_already_enabled`, confirming witho
 `409 mfa_enrollment_not_started`, changing a disabled MFA `409 mfa_not_enabled`; the `code` of \
 `DELETE /v1/me/mfa/totp` and `POST /v1/me/mfa/recovery-codes` may be a TOTP code or a recovery \
 code. Access tokens also carry `jti`, the id of the refresh token issued with them. \
-Sessions' `last_used_at` moves on login and refresh.";
+Sessions' `last_used_at` moves on login and refresh (to the minute). \
+Venue data: a venue, or an id inside a body (`customer_id`, `product_id`, `booking_id`, `role_id`), \
+that the caller cannot see answers `404 not_found`, exactly like one that does not exist. \
+Beyond API.md's codes: `409 role_in_use`, `409 name_taken`, `409 builtin_role`, `409 already_member`. \
+Every 403 inside a venue is recorded as an `authz.denied` audit event. `customer.export` is audited too.";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +39,14 @@ Sessions' `last_used_at` moves on login and refresh.";
         (name = "me", description = "The signed-in user"),
         (name = "mfa", description = "TOTP and recovery codes"),
         (name = "operations", description = "Health, keys, security contact"),
+        (name = "venues", description = "Venues (tenants)"),
+        (name = "team", description = "Roles, members and invitations"),
+        (name = "products", description = "The menu"),
+        (name = "customers", description = "Customers, GDPR export and erasure"),
+        (name = "bookings", description = "Bookings and their status machine"),
+        (name = "orders", description = "Orders and the kitchen's status machine"),
+        (name = "sync", description = "The change feed"),
+        (name = "audit", description = "The hash-chained audit trail"),
     )
 )]
 pub struct ApiDoc;

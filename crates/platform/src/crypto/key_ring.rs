@@ -49,6 +49,26 @@ impl KeyRing {
         Ok(key)
     }
 
+    /// The data key for `scope` if it exists; never creates one (reading after erasure).
+    pub async fn existing(&self, scope: &str) -> Result<Option<Arc<DataKey>>, KeyRingError> {
+        if let Some(k) = self.cache.read().unwrap_or_else(|p| p.into_inner()).get(scope) {
+            return Ok(Some(k.clone()));
+        }
+        match self.store.data_key(scope).await? {
+            Some(wrapped) => {
+                let key = Arc::new(self.master.unwrap_key(scope, &wrapped)?);
+                self.cache.write().unwrap_or_else(|p| p.into_inner()).insert(scope.to_string(), key.clone());
+                Ok(Some(key))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Drops a key from memory after the store destroyed it (crypto-shredding).
+    pub fn forget(&self, scope: &str) {
+        self.cache.write().unwrap_or_else(|p| p.into_inner()).remove(scope);
+    }
+
     pub async fn platform(&self) -> Result<Arc<DataKey>, KeyRingError> {
         self.key(PLATFORM_SCOPE).await
     }

@@ -8,6 +8,7 @@ pub mod json;
 pub mod problem_fallback;
 pub mod request_id;
 pub mod security_headers;
+pub mod versioning;
 
 use std::time::Duration;
 

@@ -43,8 +43,19 @@ pub async fn confirm_password(state: &AppState, user: &UserRecord, password: Str
 #[utoipa::path(get, path = "/v1/me", tag = "me", security(("bearer" = [])), responses((status = 200, body = MeResponse)))]
 pub async fn me(State(state): State<AppState>, auth: AuthContext) -> ApiResult<Json<MeResponse>> {
     let user = current_user(&state, &auth).await?;
-    // Venues arrive with the venue domain; until then nobody is a member of any.
-    Ok(Json(MeResponse { user: user_dto(&user), memberships: Vec::new() }))
+    let memberships = state
+        .store
+        .memberships(user.id)
+        .await?
+        .into_iter()
+        .map(|(v, r)| venuedesk_api::me::Membership {
+            venue_id: v.id,
+            venue_name: v.name,
+            role: venuedesk_api::me::RoleRef { id: r.id, name: r.name },
+            permissions: r.permissions.names(),
+        })
+        .collect();
+    Ok(Json(MeResponse { user: user_dto(&user), memberships }))
 }
 
 /// Change the password. Every other session of the user is revoked.

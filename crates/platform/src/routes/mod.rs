@@ -6,6 +6,8 @@ pub mod me;
 pub mod mfa;
 pub mod ops;
 pub mod sessions;
+pub mod venue_data;
+pub mod venues;
 
 use axum::middleware::from_fn_with_state;
 use utoipa_axum::router::OpenApiRouter;
@@ -39,6 +41,30 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(mfa::enroll_totp, mfa::disable_totp))
         .routes(routes!(mfa::confirm_totp))
         .routes(routes!(mfa::regenerate_recovery_codes))
+        .routes(routes!(venues::create_venue))
+        .routes(routes!(venues::get_venue, venues::patch_venue))
+        .routes(routes!(venues::list_roles, venues::create_role))
+        .routes(routes!(venues::patch_role, venues::delete_role))
+        .routes(routes!(venues::list_members))
+        .routes(routes!(venues::patch_member, venues::delete_member))
+        .routes(routes!(venues::create_invitation))
+        .routes(routes!(venues::accept_invitation))
+        .routes(routes!(venue_data::products::list, venue_data::products::create))
+        .routes(routes!(venue_data::products::patch))
+        .routes(routes!(venue_data::customers::list, venue_data::customers::create))
+        .routes(routes!(venue_data::customers::get, venue_data::customers::patch, venue_data::customers::erase))
+        .routes(routes!(venue_data::customers::export))
+        .routes(routes!(venue_data::bookings::list, venue_data::bookings::create))
+        .routes(routes!(venue_data::bookings::get, venue_data::bookings::patch))
+        .routes(routes!(venue_data::bookings::seat))
+        .routes(routes!(venue_data::bookings::complete))
+        .routes(routes!(venue_data::bookings::cancel))
+        .routes(routes!(venue_data::bookings::no_show))
+        .routes(routes!(venue_data::orders::list, venue_data::orders::create))
+        .routes(routes!(venue_data::orders::set_status))
+        .routes(routes!(venue_data::feed::changes))
+        .routes(routes!(venue_data::audit::list))
+        .routes(routes!(venue_data::audit::export))
         // Inner first: authentication runs before the idempotency check needs the caller.
         .route_layer(from_fn_with_state(state.clone(), idempotency::enforce))
         .route_layer(from_fn_with_state(state, require_auth));

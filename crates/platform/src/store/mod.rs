@@ -4,15 +4,23 @@
 //! Venue-scoped data (later issues) takes a venue scope built only from a membership check.
 
 pub mod sqlite;
+pub mod venue;
 
 use async_trait::async_trait;
+
+use crate::audit::AuditDraft;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
+
+pub use venue::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("unique constraint violated")]
     Conflict,
+    /// The write was refused for a domain reason; nothing was written.
+    #[error("refused: {0:?}")]
+    Domain(DomainError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -274,4 +282,79 @@ pub trait Store: Send + Sync + 'static {
     async fn idempotency_release(&self, scope: &str, key: &str) -> StoreResult<()>;
     /// Deletes expired idempotency records, rate-limit hits and failure counters.
     async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
+
+    // --- venues, roles, members, invitations ---------------------------------------------
+    // Every write below appends its audit event (and change-feed rows) in the same
+    // transaction; refusals are `StoreError::Domain` and leave nothing behind.
+    async fn create_venue(
+        &self,
+        venue: &VenueRecord,
+        roles: &[RoleRecord],
+        owner: Uuid,
+        owner_role: Uuid,
+        audit: AuditDraft,
+    ) -> StoreResult<()>;
+    async fn venue(&self, venue_id: Uuid) -> StoreResult<Option<VenueRecord>>;
+    async fn update_venue(
+        &self,
+        venue: &VenueRecord,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> StoreResult<VenueRecord>;
+    async fn membership(&self, venue_id: Uuid, user_id: Uuid) -> StoreResult<Option<(VenueRecord, RoleRecord)>>;
+    async fn memberships(&self, user_id: Uuid) -> StoreResult<Vec<(VenueRecord, RoleRecord)>>;
+    async fn roles(&self, venue_id: Uuid) -> StoreResult<Vec<RoleRecord>>;
+    async fn put_role(
+        &self,
+        venue_id: Uuid,
+        role: &RoleRecord,
+        expected_version: Option<i64>,
+        audit: AuditDraft,
+    ) -> StoreResult<RoleRecord>;
+    async fn delete_role(&self, venue_id: Uuid, role_id: Uuid, audit: AuditDraft) -> StoreResult<()>;
+    async fn members(&self, venue_id: Uuid) -> StoreResult<Vec<MemberRecord>>;
+    async fn set_member_role(
+        &self,
+        venue_id: Uuid,
+        user_id: Uuid,
+        role_id: Uuid,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> StoreResult<MemberRecord>;
+    async fn remove_member(&self, venue_id: Uuid, user_id: Uuid, audit: AuditDraft) -> StoreResult<()>;
+    async fn create_invitation(&self, invitation: &InvitationRecord, audit: AuditDraft) -> StoreResult<()>;
+    /// Accepts a live invitation for `email`; the audit draft's venue is set by the store.
+    async fn accept_invitation(
+        &self,
+        token_hash: [u8; 32],
+        user_id: Uuid,
+        email: &str,
+        audit: AuditDraft,
+    ) -> StoreResult<(VenueRecord, RoleRecord)>;
+
+    // --- venue data (sealed documents) -----------------------------------------------------
+    async fn doc(&self, venue_id: Uuid, entity: Entity, id: Uuid) -> StoreResult<Option<DocRecord>>;
+    async fn docs(&self, venue_id: Uuid, entity: Entity, query: &DocQuery) -> StoreResult<Vec<DocRecord>>;
+    /// Writes documents atomically with one audit event. With `capacity`, confirmed and
+    /// seated bookings among them are checked against it (no double booking: writes are
+    /// serialised). `drop_key` deletes a data key in the same transaction (erasure).
+    async fn write_docs(
+        &self,
+        venue_id: Uuid,
+        writes: &[DocWrite],
+        capacity: Option<i64>,
+        drop_key: Option<&str>,
+        audit: AuditDraft,
+    ) -> StoreResult<()>;
+
+    // --- change feed and audit -----------------------------------------------------------
+    async fn changes(
+        &self,
+        venue_id: Uuid,
+        since: i64,
+        limit: u32,
+        entities: &[&str],
+    ) -> StoreResult<Vec<ChangeRecord>>;
+    async fn append_audit(&self, audit: AuditDraft) -> StoreResult<i64>;
+    async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>>;
 }

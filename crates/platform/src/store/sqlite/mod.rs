@@ -15,6 +15,8 @@ use uuid::Uuid;
 use super::*;
 use crate::auth::refresh_rotation::{self, Decision, PresentedToken};
 
+mod venue;
+
 pub struct SqliteStore {
     /// The one write connection, held directly: a pool acquire costs more than a
     /// statement here (measured ~70 µs vs ~46 µs per round trip to sqlx's thread).
@@ -23,16 +25,16 @@ pub struct SqliteStore {
     options: SqliteConnectOptions,
 }
 
-fn ms(t: OffsetDateTime) -> i64 {
+pub(super) fn ms(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-fn from_ms(v: i64) -> StoreResult<OffsetDateTime> {
+pub(super) fn from_ms(v: i64) -> StoreResult<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1_000_000)
         .map_err(|e| StoreError::Corrupt(format!("timestamp {v}: {e}")))
 }
 
-fn uuid(s: &str) -> StoreResult<Uuid> {
+pub(super) fn uuid(s: &str) -> StoreResult<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s:?}: {e}")))
 }
 
@@ -40,7 +42,7 @@ fn hash32(v: Option<Vec<u8>>) -> Option<[u8; 32]> {
     v.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
 }
 
-fn conflict_or(e: sqlx::Error) -> StoreError {
+pub(super) fn conflict_or(e: sqlx::Error) -> StoreError {
     match e.as_database_error() {
         Some(db) if db.is_unique_violation() => StoreError::Conflict,
         _ => StoreError::Database(e),
@@ -831,6 +833,11 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        n += sqlx::query("DELETE FROM invitations WHERE expires_at <= ? AND accepted_at IS NULL")
+            .bind(now_ms - 86_400_000)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         n += sqlx::query("DELETE FROM mfa_challenges WHERE expires_at <= ?")
             .bind(now_ms)
             .execute(&mut *tx)
@@ -838,6 +845,107 @@ impl Store for SqliteStore {
             .rows_affected();
         tx.commit().await?;
         Ok(n)
+    }
+    async fn create_venue(
+        &self,
+        venue: &VenueRecord,
+        roles: &[RoleRecord],
+        owner: Uuid,
+        owner_role: Uuid,
+        audit: AuditDraft,
+    ) -> StoreResult<()> {
+        venue::create_venue(self, venue, roles, owner, owner_role, audit).await
+    }
+    async fn venue(&self, venue_id: Uuid) -> StoreResult<Option<VenueRecord>> {
+        venue::venue(self, venue_id).await
+    }
+    async fn update_venue(
+        &self,
+        v: &VenueRecord,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> StoreResult<VenueRecord> {
+        venue::update_venue(self, v, expected_version, audit).await
+    }
+    async fn membership(&self, venue_id: Uuid, user_id: Uuid) -> StoreResult<Option<(VenueRecord, RoleRecord)>> {
+        venue::membership(self, venue_id, user_id).await
+    }
+    async fn memberships(&self, user_id: Uuid) -> StoreResult<Vec<(VenueRecord, RoleRecord)>> {
+        venue::memberships(self, user_id).await
+    }
+    async fn roles(&self, venue_id: Uuid) -> StoreResult<Vec<RoleRecord>> {
+        venue::roles(self, venue_id).await
+    }
+    async fn put_role(
+        &self,
+        venue_id: Uuid,
+        role: &RoleRecord,
+        expected_version: Option<i64>,
+        audit: AuditDraft,
+    ) -> StoreResult<RoleRecord> {
+        venue::put_role(self, venue_id, role, expected_version, audit).await
+    }
+    async fn delete_role(&self, venue_id: Uuid, role_id: Uuid, audit: AuditDraft) -> StoreResult<()> {
+        venue::delete_role(self, venue_id, role_id, audit).await
+    }
+    async fn members(&self, venue_id: Uuid) -> StoreResult<Vec<MemberRecord>> {
+        venue::members(self, venue_id).await
+    }
+    async fn set_member_role(
+        &self,
+        venue_id: Uuid,
+        user_id: Uuid,
+        role_id: Uuid,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> StoreResult<MemberRecord> {
+        venue::set_member_role(self, venue_id, user_id, role_id, expected_version, audit).await
+    }
+    async fn remove_member(&self, venue_id: Uuid, user_id: Uuid, audit: AuditDraft) -> StoreResult<()> {
+        venue::remove_member(self, venue_id, user_id, audit).await
+    }
+    async fn create_invitation(&self, invitation: &InvitationRecord, audit: AuditDraft) -> StoreResult<()> {
+        venue::create_invitation(self, invitation, audit).await
+    }
+    async fn accept_invitation(
+        &self,
+        token_hash: [u8; 32],
+        user_id: Uuid,
+        email: &str,
+        audit: AuditDraft,
+    ) -> StoreResult<(VenueRecord, RoleRecord)> {
+        venue::accept_invitation(self, token_hash, user_id, email, audit).await
+    }
+    async fn doc(&self, venue_id: Uuid, entity: Entity, id: Uuid) -> StoreResult<Option<DocRecord>> {
+        venue::doc(self, venue_id, entity, id).await
+    }
+    async fn docs(&self, venue_id: Uuid, entity: Entity, query: &DocQuery) -> StoreResult<Vec<DocRecord>> {
+        venue::docs(self, venue_id, entity, query).await
+    }
+    async fn write_docs(
+        &self,
+        venue_id: Uuid,
+        writes: &[DocWrite],
+        capacity: Option<i64>,
+        drop_key: Option<&str>,
+        audit: AuditDraft,
+    ) -> StoreResult<()> {
+        venue::write_docs(self, venue_id, writes, capacity, drop_key, audit).await
+    }
+    async fn changes(
+        &self,
+        venue_id: Uuid,
+        since: i64,
+        limit: u32,
+        entities: &[&str],
+    ) -> StoreResult<Vec<ChangeRecord>> {
+        venue::changes(self, venue_id, since, limit, entities).await
+    }
+    async fn append_audit(&self, audit: AuditDraft) -> StoreResult<i64> {
+        venue::append_audit(self, audit).await
+    }
+    async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>> {
+        venue::audit_events(self, venue_id, query).await
     }
 }
 

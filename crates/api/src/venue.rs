@@ -1,0 +1,378 @@
+//! Venues, roles, members, invitations and the venue's data: products, customers,
+//! bookings, orders, the change feed and the audit trail.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Absent, null or a value: PATCH bodies distinguish "leave alone" from "clear".
+pub type Patch<T> = Option<Option<T>>;
+
+fn patch<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Venue {
+    pub id: Uuid,
+    pub name: String,
+    /// IANA time zone, e.g. `Europe/London`.
+    pub timezone: String,
+    /// Seats.
+    pub capacity: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVenue {
+    pub name: String,
+    pub timezone: String,
+    pub capacity: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenuePatch {
+    pub name: Option<String>,
+    pub timezone: Option<String>,
+    pub capacity: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Role {
+    pub id: Uuid,
+    pub name: String,
+    pub builtin: bool,
+    pub permissions: Vec<String>,
+    pub require_mfa: bool,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRole {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub name: String,
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub require_mfa: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolePatch {
+    pub name: Option<String>,
+    pub permissions: Option<Vec<String>>,
+    pub require_mfa: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role_id: Uuid,
+    pub mfa_enabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub joined_at: OffsetDateTime,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPatch {
+    pub role_id: Uuid,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvitation {
+    pub email: String,
+    pub role_id: Uuid,
+}
+
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct InvitationCreated {
+    pub id: Uuid,
+    /// Single use; give it to the invitee. Shown once.
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for InvitationCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvitationCreated").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitation {
+    pub token: String,
+}
+
+/// The membership an accepted invitation created.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MembershipCreated {
+    pub venue_id: Uuid,
+    pub venue_name: String,
+    pub role: crate::me::RoleRef,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Product {
+    pub id: Uuid,
+    pub name: String,
+    pub category: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub available: bool,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub name: String,
+    pub category: String,
+    pub price_cents: i64,
+    pub currency: String,
+    #[serde(default = "yes")]
+    pub available: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub price_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub available: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Customer {
+    pub id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub allergens: Vec<String>,
+    pub dietary_notes: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomer {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub allergens: Vec<String>,
+    #[serde(default)]
+    pub dietary_notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    pub email: Patch<String>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Patch<String>,
+    pub allergens: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    pub dietary_notes: Patch<String>,
+}
+
+/// `GET /customers/{id}/export`: everything held about one customer (GDPR Art. 15/20).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CustomerExport {
+    pub customer: Customer,
+    pub bookings: Vec<Booking>,
+    pub orders: Vec<Order>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub exported_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Booking {
+    pub id: Uuid,
+    pub guest_name: String,
+    pub customer_id: Option<Uuid>,
+    pub party_size: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ends_at: OffsetDateTime,
+    pub duration_minutes: i64,
+    /// `confirmed`, `seated`, `completed`, `cancelled` or `no_show`.
+    pub status: String,
+    pub notes: Option<String>,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBooking {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub guest_name: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    pub party_size: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at: OffsetDateTime,
+    pub duration_minutes: i64,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookingPatch {
+    pub guest_name: Option<String>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<Uuid>)]
+    pub customer_id: Patch<Uuid>,
+    pub party_size: Option<i64>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub starts_at: Option<OffsetDateTime>,
+    pub duration_minutes: Option<i64>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    pub notes: Patch<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrderItem {
+    pub product_id: Uuid,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Order {
+    pub id: Uuid,
+    /// `received`, `preparing`, `ready`, `served` or `cancelled`.
+    pub status: String,
+    pub items: Vec<OrderItem>,
+    pub total_cents: i64,
+    pub currency: String,
+    pub booking_id: Option<Uuid>,
+    pub table_label: Option<String>,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrderItem {
+    pub product_id: Uuid,
+    pub quantity: i64,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub items: Vec<NewOrderItem>,
+    #[serde(default)]
+    pub booking_id: Option<Uuid>,
+    #[serde(default)]
+    pub table_label: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderStatusChange {
+    pub status: String,
+}
+
+/// A list page: `{"items": [...], "next_cursor": "…" | null}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Change {
+    pub seq: i64,
+    /// `booking`, `order`, `customer`, `product`, `member` or `role`.
+    pub entity: String,
+    pub id: Uuid,
+    /// `upsert` or `delete`.
+    pub op: String,
+    /// The entity as `GET` shows it now; `null` for `delete`.
+    pub data: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangeFeed {
+    pub changes: Vec<Change>,
+    pub next_since: i64,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditActor {
+    /// `user` or `system`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditTarget {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Option<String>,
+}
+
+/// One audit event, exactly as hashed plus `hash` (API.md, Audit).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub id: Uuid,
+    /// RFC 3339, UTC, as hashed.
+    pub at: String,
+    pub actor: AuditActor,
+    pub action: String,
+    pub target: AuditTarget,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    pub details: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}

@@ -1,0 +1,123 @@
+//! Tenant isolation by construction: a [`VenueScope`] can only be built here, from an
+//! authenticated membership, and every venue-data handler needs one. A venue the caller is
+//! not a member of answers 404, exactly like one that does not exist. Every 403 inside a
+//! venue is audited as `authz.denied`.
+
+use serde_json::json;
+use uuid::Uuid;
+use venuedesk_api::ProblemCode;
+use venuedesk_api::permission::Permission;
+
+use crate::audit::AuditDraft;
+use crate::auth::context::AuthContext;
+use crate::error::{ApiError, ApiResult};
+use crate::http::client_ip::ClientIp;
+use crate::http::request_id;
+use crate::state::AppState;
+use crate::store::{RoleRecord, VenueRecord};
+
+// A private field, not #[non_exhaustive]: that attribute would still let the rest of this
+// crate build a scope; the field keeps construction inside this module.
+#[allow(clippy::manual_non_exhaustive)]
+#[derive(Debug, Clone)]
+pub struct VenueScope {
+    pub venue: VenueRecord,
+    pub role: RoleRecord,
+    pub user_id: Uuid,
+    pub ip: String,
+    pub request_id: String,
+    /// Only [`authorize`] builds a scope.
+    _sealed: (),
+}
+
+impl VenueScope {
+    pub fn venue_id(&self) -> Uuid {
+        self.venue.id
+    }
+
+    pub fn may(&self, p: Permission) -> bool {
+        self.role.permissions.contains(p)
+    }
+
+    /// An audit event by this caller in this venue.
+    pub fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        target_type: &str,
+        target_id: Option<String>,
+        details: serde_json::Value,
+    ) -> AuditDraft {
+        AuditDraft {
+            venue_id: self.venue.id,
+            id: Uuid::now_v7(),
+            at: state.clock.now(),
+            actor: Some(self.user_id),
+            action: action.into(),
+            target_type: target_type.into(),
+            target_id,
+            request_id: Some(self.request_id.clone()),
+            ip: Some(self.ip.clone()),
+            details,
+        }
+    }
+}
+
+pub fn not_found() -> ApiError {
+    ApiError::with_detail(ProblemCode::NotFound, "no such resource")
+}
+
+/// Checks membership, the role's MFA requirement, and `permission` (when given).
+pub async fn authorize(
+    state: &AppState,
+    auth: &AuthContext,
+    ip: &ClientIp,
+    venue_id: Uuid,
+    permission: Option<Permission>,
+) -> ApiResult<VenueScope> {
+    let (venue, role) = state.store.membership(venue_id, auth.user_id).await?.ok_or_else(not_found)?;
+    let scope = VenueScope {
+        venue,
+        role,
+        user_id: auth.user_id,
+        ip: ip.label(),
+        request_id: request_id::current(),
+        _sealed: (),
+    };
+    if scope.role.require_mfa && !auth.mfa_passed {
+        let enrolled = state.store.user_by_id(auth.user_id).await?.is_some_and(|u| u.mfa_enabled());
+        deny(state, &scope, "mfa_required", None).await?;
+        let mut e = ApiError::with_detail(
+            ProblemCode::MfaRequired,
+            if enrolled {
+                "your role requires MFA: sign in again with your authenticator code"
+            } else {
+                "your role requires MFA: enrol TOTP under Security, then sign in again"
+            },
+        );
+        e.extra.enrollment_required = Some(!enrolled);
+        return Err(e);
+    }
+    if let Some(p) = permission {
+        require(state, &scope, p).await?;
+    }
+    Ok(scope)
+}
+
+/// `403 forbidden` (audited) unless the scope's role has `p`.
+pub async fn require(state: &AppState, scope: &VenueScope, p: Permission) -> ApiResult<()> {
+    if scope.may(p) {
+        return Ok(());
+    }
+    deny(state, scope, "forbidden", Some(p)).await?;
+    let mut e = ApiError::with_detail(ProblemCode::Forbidden, format!("your role lacks the permission {p}"));
+    e.extra.required_permission = Some(p.as_str().to_string());
+    Err(e)
+}
+
+async fn deny(state: &AppState, scope: &VenueScope, reason: &str, p: Option<Permission>) -> ApiResult<()> {
+    let details = json!({ "reason": reason, "required_permission": p.map(|p| p.as_str()) });
+    let draft = scope.audit(state, "authz.denied", "venue", Some(scope.venue.id.to_string()), details);
+    state.store.append_audit(draft).await?;
+    Ok(())
+}

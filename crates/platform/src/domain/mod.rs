@@ -1,0 +1,10 @@
+//! The venue domain: who may act in a venue ([`access`]), and how venue data is sealed,
+//! validated and audited on its way to the store.
+
+pub mod access;
+pub mod booking_rules;
+pub mod sealed;
+pub mod time_range;
+pub mod validate;
+
+pub use access::VenueScope;

@@ -1,0 +1,349 @@
+//! Bookings: the day view in the venue's time zone, capacity with no double booking, and
+//! the status machine.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+use venuedesk_api::permission::Permission;
+use venuedesk_api::venue::{Booking, BookingPatch, NewBooking, Page};
+use venuedesk_api::{Problem, ProblemCode};
+
+use super::{cursor, load, page_limit, parse_cursor, query_error};
+use crate::auth::context::AuthContext;
+use crate::domain::access::{authorize, not_found};
+use crate::domain::booking_rules::{BOOKING_STATUSES, booking_transition};
+use crate::domain::{VenueScope, sealed, time_range, validate};
+use crate::error::{ApiError, ApiResult};
+use crate::http::client_ip::ClientIp;
+use crate::http::json::ApiJson;
+use crate::http::versioning::{if_match, tagged};
+use crate::state::AppState;
+use crate::store::{DocQuery, DocRecord, DocWrite, DomainError, Entity, StoreError};
+
+pub const MAX_PARTY: i64 = 1000;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BookingQuery {
+    /// RFC 3339 instant, or `YYYY-MM-DD` for the start of that day in the venue's time zone.
+    pub from: Option<String>,
+    /// RFC 3339 instant, or `YYYY-MM-DD` for the end of that day in the venue's time zone.
+    pub to: Option<String>,
+    pub status: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+async fn doc_for(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<DocRecord> {
+    Ok(DocRecord {
+        entity: Entity::Booking,
+        id: b.id,
+        version: b.version,
+        status: Some(b.status.clone()),
+        starts_at: Some(b.starts_at),
+        ends_at: Some(b.ends_at),
+        party_size: Some(b.party_size),
+        ref_id: b.customer_id,
+        data_enc: sealed::seal(state, vid, b.id, b).await?,
+        created_at: b.created_at,
+        deleted: false,
+    })
+}
+
+fn timing(starts_at: OffsetDateTime, duration: i64, now: OffsetDateTime) -> ApiResult<OffsetDateTime> {
+    let duration = validate::range("duration_minutes", duration, 1, 1440)?;
+    let ends_at = starts_at + Duration::minutes(duration);
+    if ends_at <= now {
+        return Err(ApiError::validation("starts_at", "the booking would end in the past"));
+    }
+    if starts_at > now + Duration::days(3 * 365) {
+        return Err(ApiError::validation("starts_at", "must be within three years"));
+    }
+    Ok(ends_at)
+}
+
+async fn check_customer(state: &AppState, scope: &VenueScope, customer: Option<Uuid>) -> ApiResult<()> {
+    if let Some(c) = customer {
+        // Another venue's customer id is as unknown as a made-up one.
+        state.store.doc(scope.venue_id(), Entity::Customer, c).await?.filter(|d| !d.deleted).ok_or_else(not_found)?;
+    }
+    Ok(())
+}
+
+async fn audit_details(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<serde_json::Value> {
+    let guest = sealed::pii(state, &sealed::guest_scope(vid, b.customer_id), &b.guest_name).await?;
+    Ok(json!({
+        "guest_name": guest,
+        "customer_id": b.customer_id,
+        "party_size": b.party_size,
+        "starts_at": crate::audit::chain::format_at(b.starts_at),
+        "duration_minutes": b.duration_minutes,
+        "status": b.status,
+    }))
+}
+
+/// Bookings by start time (`bookings:read`); without `from`/`to`: today in the venue's time zone.
+#[utoipa::path(get, path = "/v1/venues/{vid}/bookings", tag = "bookings", security(("bearer" = [])), params(("vid" = Uuid, Path), BookingQuery),
+    responses((status = 200, body = Page<Booking>), (status = 400, description = "`bad_request`: unparsable from/to or unknown status", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    auth: AuthContext,
+    Path(vid): Path<Uuid>,
+    q: Result<Query<BookingQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<Booking>>> {
+    let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsRead)).await?;
+    let Query(q) = q.map_err(query_error)?;
+    let limit = page_limit(q.limit)?;
+    let tz = validate::timezone("timezone", &scope.venue.timezone)?;
+    let bad = |what: &str| {
+        ApiError::with_detail(
+            ProblemCode::BadRequest,
+            format!("{what} must be an RFC 3339 instant or a YYYY-MM-DD date"),
+        )
+    };
+    let (mut from, mut to) = match (&q.from, &q.to) {
+        (None, None) => {
+            let (s, e) = time_range::today(tz, state.clock.now()).ok_or_else(|| ApiError::internal("no today"))?;
+            (Some(s), Some(e))
+        }
+        _ => (None, None),
+    };
+    if let Some(f) = &q.from {
+        from = Some(time_range::parse_bound(tz, f).ok_or_else(|| bad("from"))?.0);
+    }
+    if let Some(t) = &q.to {
+        let (start, day_end) = time_range::parse_bound(tz, t).ok_or_else(|| bad("to"))?;
+        to = Some(day_end.unwrap_or(start));
+    }
+    if let Some(s) = &q.status
+        && !BOOKING_STATUSES.contains(&s.as_str())
+    {
+        return Err(ApiError::with_detail(
+            ProblemCode::BadRequest,
+            format!("status must be one of {}", BOOKING_STATUSES.join(", ")),
+        ));
+    }
+    let query = DocQuery {
+        status: q.status.clone(),
+        starts_from: from,
+        starts_before: to,
+        after: parse_cursor(q.cursor.as_deref())?,
+        limit: limit + 1,
+        by_start: true,
+        ..DocQuery::default()
+    };
+    let docs = state.store.docs(vid, Entity::Booking, &query).await?;
+    let more = docs.len() > limit as usize;
+    let mut items = Vec::new();
+    for d in docs.iter().take(limit as usize) {
+        let mut b: Booking = sealed::open(&state, vid, d).await?;
+        b.version = d.version;
+        items.push(b);
+    }
+    let next_cursor =
+        if more { docs.get(limit as usize - 1).and_then(|d| d.starts_at.map(|s| cursor(s, d.id))) } else { None };
+    Ok(Json(Page { items, next_cursor }))
+}
+
+/// Book a table (`bookings:write`): confirmed at once when the seats are free.
+#[utoipa::path(post, path = "/v1/venues/{vid}/bookings", tag = "bookings", security(("bearer" = [])), params(("vid" = Uuid, Path)), request_body = NewBooking,
+    responses((status = 201, body = Booking), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found` (venue, or a `customer_id` not of this venue)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`capacity_exceeded` or `id_conflict`", body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    auth: AuthContext,
+    Path(vid): Path<Uuid>,
+    ApiJson(body): ApiJson<NewBooking>,
+) -> ApiResult<Response> {
+    let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsWrite)).await?;
+    let now = state.clock.now();
+    let b = Booking {
+        id: body.id.unwrap_or_else(Uuid::now_v7),
+        guest_name: validate::text("guest_name", &body.guest_name, 100)?,
+        customer_id: body.customer_id,
+        party_size: validate::range("party_size", body.party_size, 1, MAX_PARTY)?,
+        starts_at: body.starts_at,
+        ends_at: timing(body.starts_at, body.duration_minutes, now)?,
+        duration_minutes: body.duration_minutes,
+        status: "confirmed".into(),
+        notes: validate::optional_text("notes", body.notes.as_deref(), 1000)?,
+        version: 1,
+        created_at: now,
+    };
+    check_customer(&state, &scope, b.customer_id).await?;
+    let doc = doc_for(&state, vid, &b).await?;
+    let audit =
+        scope.audit(&state, "booking.create", "booking", Some(b.id.to_string()), audit_details(&state, vid, &b).await?);
+    state
+        .store
+        .write_docs(vid, &[DocWrite { doc, expected_version: None }], Some(scope.venue.capacity), None, audit)
+        .await?;
+    let mut res = tagged(b.version, &b);
+    *res.status_mut() = StatusCode::CREATED;
+    Ok(res)
+}
+
+/// One booking (`bookings:read`).
+#[utoipa::path(get, path = "/v1/venues/{vid}/bookings/{id}", tag = "bookings", security(("bearer" = [])), params(("vid" = Uuid, Path), ("id" = Uuid, Path)),
+    responses((status = 200, body = Booking), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    auth: AuthContext,
+    Path((vid, id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsRead)).await?;
+    let (doc, mut b): (_, Booking) = load(&state, &scope, Entity::Booking, id).await?;
+    b.version = doc.version;
+    Ok(tagged(b.version, &b))
+}
+
+/// Change a confirmed or seated booking (`bookings:write`, `If-Match`); capacity is checked again.
+#[utoipa::path(patch, path = "/v1/venues/{vid}/bookings/{id}", tag = "bookings", security(("bearer" = [])), params(("vid" = Uuid, Path), ("id" = Uuid, Path), ("If-Match" = String, Header)), request_body = BookingPatch,
+    responses((status = 200, body = Booking), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`capacity_exceeded`, or `invalid_transition` for a finished booking", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`version_mismatch`", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`precondition_required`", body = Problem, content_type = "application/problem+json")))]
+pub async fn patch(
+    State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    auth: AuthContext,
+    Path((vid, id)): Path<(Uuid, Uuid)>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<BookingPatch>,
+) -> ApiResult<Response> {
+    let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsWrite)).await?;
+    let expected = if_match(&headers)?;
+    let (doc, mut b): (_, Booking) = load(&state, &scope, Entity::Booking, id).await?;
+    crate::http::versioning::check(expected, doc.version)?;
+    if !matches!(b.status.as_str(), "confirmed" | "seated") {
+        return Err(ApiError::with_detail(
+            ProblemCode::InvalidTransition,
+            format!("a {} booking cannot be changed", b.status),
+        ));
+    }
+    if let Some(v) = &body.guest_name {
+        b.guest_name = validate::text("guest_name", v, 100)?;
+    }
+    if let Some(v) = body.customer_id {
+        check_customer(&state, &scope, v).await?;
+        b.customer_id = v;
+    }
+    if let Some(v) = body.party_size {
+        b.party_size = validate::range("party_size", v, 1, MAX_PARTY)?;
+    }
+    if let Some(v) = body.starts_at {
+        b.starts_at = v;
+    }
+    if let Some(v) = body.duration_minutes {
+        b.duration_minutes = v;
+    }
+    if body.starts_at.is_some() || body.duration_minutes.is_some() {
+        b.ends_at = timing(b.starts_at, b.duration_minutes, state.clock.now())?;
+    }
+    if let Some(v) = body.notes {
+        b.notes = validate::optional_text("notes", v.as_deref(), 1000)?;
+    }
+    b.version = doc.version + 1;
+    let new_doc = doc_for(&state, vid, &b).await?;
+    let audit =
+        scope.audit(&state, "booking.update", "booking", Some(id.to_string()), audit_details(&state, vid, &b).await?);
+    state
+        .store
+        .write_docs(
+            vid,
+            &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }],
+            Some(scope.venue.capacity),
+            None,
+            audit,
+        )
+        .await?;
+    Ok(tagged(b.version, &b))
+}
+
+async fn transition(
+    state: AppState,
+    ip: ClientIp,
+    auth: AuthContext,
+    vid: Uuid,
+    id: Uuid,
+    action: &str,
+) -> ApiResult<Response> {
+    let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsWrite)).await?;
+    // No If-Match here: a concurrent change is retried on fresh data, the machine decides.
+    for _ in 0..3 {
+        let (doc, mut b): (_, Booking) = load(&state, &scope, Entity::Booking, id).await?;
+        let Some(next) = booking_transition(&b.status, action) else {
+            return Err(ApiError::with_detail(
+                ProblemCode::InvalidTransition,
+                format!("cannot {action} a {} booking", b.status),
+            ));
+        };
+        b.status = next.into();
+        b.version = doc.version + 1;
+        let new_doc = doc_for(&state, vid, &b).await?;
+        let verb = action.replace('-', "_");
+        let audit =
+            scope.audit(&state, &format!("booking.{verb}"), "booking", Some(id.to_string()), json!({ "status": next }));
+        match state
+            .store
+            .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], None, None, audit)
+            .await
+        {
+            Ok(()) => return Ok(tagged(b.version, &b)),
+            Err(StoreError::Domain(DomainError::VersionMismatch(_))) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::with_detail(ProblemCode::VersionMismatch, "the booking kept changing; retry"))
+}
+
+macro_rules! transition_route {
+    ($name:ident, $path:literal, $action:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "bookings", security(("bearer" = [])), params(("vid" = Uuid, Path), ("id" = Uuid, Path)),
+            responses((status = 200, body = Booking), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json")))]
+        pub async fn $name(State(state): State<AppState>, Extension(ip): Extension<ClientIp>, auth: AuthContext, Path((vid, id)): Path<(Uuid, Uuid)>) -> ApiResult<Response> {
+            transition(state, ip, auth, vid, id, $action).await
+        }
+    };
+}
+
+transition_route!(
+    seat,
+    "/v1/venues/{vid}/bookings/{id}/seat",
+    "seat",
+    "Seat the party: confirmed → seated (`bookings:write`)."
+);
+transition_route!(
+    complete,
+    "/v1/venues/{vid}/bookings/{id}/complete",
+    "complete",
+    "Seated → completed (`bookings:write`)."
+);
+transition_route!(
+    cancel,
+    "/v1/venues/{vid}/bookings/{id}/cancel",
+    "cancel",
+    "Confirmed → cancelled (`bookings:write`)."
+);
+transition_route!(
+    no_show,
+    "/v1/venues/{vid}/bookings/{id}/no-show",
+    "no-show",
+    "Confirmed → no_show (`bookings:write`)."
+);

@@ -1,0 +1,58 @@
+//! A venue's data: products, customers, bookings, orders, the change feed and the audit
+//! trail. Every handler starts from a `VenueScope`, so every query is scoped by venue.
+
+pub mod audit;
+pub mod bookings;
+pub mod customers;
+pub mod feed;
+pub mod orders;
+pub mod products;
+
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use venuedesk_api::ProblemCode;
+
+use crate::domain::VenueScope;
+use crate::domain::access::not_found;
+use crate::domain::sealed;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{DocRecord, Entity};
+
+pub fn page_limit(limit: Option<u32>) -> ApiResult<u32> {
+    let l = limit.unwrap_or(50);
+    if !(1..=200).contains(&l) {
+        return Err(ApiError::with_detail(ProblemCode::BadRequest, "limit must be between 1 and 200"));
+    }
+    Ok(l)
+}
+
+/// Cursor `<sort key ms>.<id>` of the last item of a page.
+pub fn cursor(key: OffsetDateTime, id: Uuid) -> String {
+    format!("{}.{id}", key.unix_timestamp_nanos() / 1_000_000)
+}
+
+pub fn parse_cursor(c: Option<&str>) -> ApiResult<Option<(i64, Uuid)>> {
+    let Some(c) = c else { return Ok(None) };
+    let bad = || ApiError::with_detail(ProblemCode::BadRequest, "malformed cursor");
+    let (k, id) = c.split_once('.').ok_or_else(bad)?;
+    Ok(Some((k.parse().map_err(|_| bad())?, Uuid::parse_str(id).map_err(|_| bad())?)))
+}
+
+/// A live document of this venue, opened; 404 when missing, erased, or another venue's.
+pub async fn load<T: DeserializeOwned>(
+    state: &AppState,
+    scope: &VenueScope,
+    entity: Entity,
+    id: Uuid,
+) -> ApiResult<(DocRecord, T)> {
+    let doc = state.store.doc(scope.venue_id(), entity, id).await?.filter(|d| !d.deleted).ok_or_else(not_found)?;
+    let value = sealed::open(state, scope.venue_id(), &doc).await?;
+    Ok((doc, value))
+}
+
+/// 400 for query parameters that fail to parse (wrong types, unknown names).
+pub fn query_error(e: axum::extract::rejection::QueryRejection) -> ApiError {
+    ApiError::with_detail(ProblemCode::BadRequest, e.body_text())
+}

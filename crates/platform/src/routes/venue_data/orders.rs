@@ -1,0 +1,198 @@
+//! Orders: totals computed here from the venue's product prices, and the kitchen's status
+//! machine.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+use venuedesk_api::permission::Permission;
+use venuedesk_api::venue::{NewOrder, Order, OrderItem, OrderStatusChange, Page, Product};
+use venuedesk_api::{Problem, ProblemCode};
+
+use super::{cursor, load, page_limit, parse_cursor, query_error};
+use crate::auth::context::AuthContext;
+use crate::domain::access::{authorize, not_found};
+use crate::domain::booking_rules::{ORDER_STATUSES, order_transition_allowed};
+use crate::domain::{sealed, validate};
+use crate::error::{ApiError, ApiResult};
+use crate::http::client_ip::ClientIp;
+use crate::http::json::ApiJson;
+use crate::http::versioning::tagged;
+use crate::state::AppState;
+use crate::store::{DocQuery, DocRecord, DocWrite, DomainError, Entity, StoreError};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    pub status: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+async fn doc_for(state: &AppState, vid: Uuid, o: &Order) -> ApiResult<DocRecord> {
+    Ok(DocRecord {
+        entity: Entity::Order,
+        id: o.id,
+        version: o.version,
+        status: Some(o.status.clone()),
+        starts_at: None,
+        ends_at: None,
+        party_size: None,
+        ref_id: o.booking_id,
+        data_enc: sealed::seal(state, vid, o.id, o).await?,
+        created_at: o.created_at,
+        deleted: false,
+    })
+}
+
+/// Orders, oldest first (`orders:read`), optionally by status.
+#[utoipa::path(get, path = "/v1/venues/{vid}/orders", tag = "orders", security(("bearer" = [])), params(("vid" = Uuid, Path), OrderQuery),
+    responses((status = 200, body = Page<Order>), (status = 400, description = "`bad_request`: unknown status", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    auth: AuthContext,
+    Path(vid): Path<Uuid>,
+    q: Result<Query<OrderQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<Order>>> {
+    authorize(&state, &auth, &ip, vid, Some(Permission::OrdersRead)).await?;
+    let Query(q) = q.map_err(query_error)?;
+    let limit = page_limit(q.limit)?;
+    if let Some(s) = &q.status
+        && !ORDER_STATUSES.contains(&s.as_str())
+    {
+        return Err(ApiError::with_detail(
+            ProblemCode::BadRequest,
+            format!("status must be one of {}", ORDER_STATUSES.join(", ")),
+        ));
+    }
+    let query = DocQuery {
+        status: q.status.clone(),
+        after: parse_cursor(q.cursor.as_deref())?,
+        limit: limit + 1,
+        ..DocQuery::default()
+    };
+    let docs = state.store.docs(vid, Entity::Order, &query).await?;
+    let more = docs.len() > limit as usize;
+    let mut items = Vec::new();
+    for d in docs.iter().take(limit as usize) {
+        let mut o: Order = sealed::open(&state, vid, d).await?;
+        o.version = d.version;
+        items.push(o);
+    }
+    let next_cursor = if more { docs.get(limit as usize - 1).map(|d| cursor(d.created_at, d.id)) } else { None };
+    Ok(Json(Page { items, next_cursor }))
+}
+
+/// Place an order (`orders:write`); prices and the total come from the venue's products.
+#[utoipa::path(post, path = "/v1/venues/{vid}/orders", tag = "orders", security(("bearer" = [])), params(("vid" = Uuid, Path)), request_body = NewOrder,
+    responses((status = 201, body = Order), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: venue, or a `product_id`/`booking_id` not of this venue", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`id_conflict`", body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    auth: AuthContext,
+    Path(vid): Path<Uuid>,
+    ApiJson(body): ApiJson<NewOrder>,
+) -> ApiResult<Response> {
+    let scope = authorize(&state, &auth, &ip, vid, Some(Permission::OrdersWrite)).await?;
+    if body.items.is_empty() || body.items.len() > 100 {
+        return Err(ApiError::validation("items", "must hold 1-100 items"));
+    }
+    if let Some(b) = body.booking_id {
+        state.store.doc(vid, Entity::Booking, b).await?.filter(|d| !d.deleted).ok_or_else(not_found)?;
+    }
+    let mut items = Vec::new();
+    let mut currency: Option<String> = None;
+    let mut total: i64 = 0;
+    for (i, item) in body.items.iter().enumerate() {
+        let quantity = validate::range(&format!("items[{i}].quantity"), item.quantity, 1, 100)?;
+        let (_, product): (_, Product) = load(&state, &scope, Entity::Product, item.product_id).await?;
+        if !product.available {
+            return Err(ApiError::validation(
+                &format!("items[{i}].product_id"),
+                format!("{} is not available", product.name),
+            ));
+        }
+        match &currency {
+            Some(c) if *c != product.currency => {
+                return Err(ApiError::validation("items", "all products of an order must share one currency"));
+            }
+            _ => currency = Some(product.currency.clone()),
+        }
+        total += product.price_cents * quantity;
+        items.push(OrderItem {
+            product_id: product.id,
+            name: product.name,
+            quantity,
+            unit_price_cents: product.price_cents,
+            notes: validate::optional_text(&format!("items[{i}].notes"), item.notes.as_deref(), 200)?,
+        });
+    }
+    let o = Order {
+        id: body.id.unwrap_or_else(Uuid::now_v7),
+        status: "received".into(),
+        items,
+        total_cents: total,
+        currency: currency.unwrap_or_default(),
+        booking_id: body.booking_id,
+        table_label: validate::optional_text("table_label", body.table_label.as_deref(), 40)?,
+        version: 1,
+        created_at: state.clock.now(),
+    };
+    let doc = doc_for(&state, vid, &o).await?;
+    let audit = scope.audit(&state, "order.create", "order", Some(o.id.to_string()), json!({ "items": o.items.len(), "total_cents": o.total_cents, "currency": o.currency, "booking_id": o.booking_id }));
+    state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], None, None, audit).await?;
+    let mut res = tagged(o.version, &o);
+    *res.status_mut() = StatusCode::CREATED;
+    Ok(res)
+}
+
+/// Move an order along (`orders:write`): received → preparing → ready → served, or to
+/// cancelled before it is served.
+#[utoipa::path(post, path = "/v1/venues/{vid}/orders/{id}/status", tag = "orders", security(("bearer" = [])), params(("vid" = Uuid, Path), ("id" = Uuid, Path)), request_body = OrderStatusChange,
+    responses((status = 200, body = Order), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json")))]
+pub async fn set_status(
+    State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    auth: AuthContext,
+    Path((vid, id)): Path<(Uuid, Uuid)>,
+    ApiJson(body): ApiJson<OrderStatusChange>,
+) -> ApiResult<Response> {
+    let scope = authorize(&state, &auth, &ip, vid, Some(Permission::OrdersWrite)).await?;
+    if !ORDER_STATUSES.contains(&body.status.as_str()) {
+        return Err(ApiError::validation("status", format!("must be one of {}", ORDER_STATUSES.join(", "))));
+    }
+    for _ in 0..3 {
+        let (doc, mut o): (_, Order) = load(&state, &scope, Entity::Order, id).await?;
+        if !order_transition_allowed(&o.status, &body.status) {
+            return Err(ApiError::with_detail(
+                ProblemCode::InvalidTransition,
+                format!("cannot go from {} to {}", o.status, body.status),
+            ));
+        }
+        let from = std::mem::replace(&mut o.status, body.status.clone());
+        o.version = doc.version + 1;
+        let new_doc = doc_for(&state, vid, &o).await?;
+        let audit =
+            scope.audit(&state, "order.status", "order", Some(id.to_string()), json!({ "from": from, "to": o.status }));
+        match state
+            .store
+            .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], None, None, audit)
+            .await
+        {
+            Ok(()) => return Ok(tagged(o.version, &o)),
+            Err(StoreError::Domain(DomainError::VersionMismatch(_))) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::with_detail(ProblemCode::VersionMismatch, "the order kept changing; retry"))
+}
