@@ -2,13 +2,20 @@
 
 mod common;
 
+mod audit_trail;
 mod bad_input;
 mod brute_force;
+mod cross_tenant;
+mod demo;
+mod gdpr;
 mod headers;
 mod idempotency;
 mod identity;
 mod jwt;
 mod logs;
 mod mfa;
+mod permission_matrix;
 mod refresh;
 mod tls;
+mod venue_fixture;
+mod venue_flows;
