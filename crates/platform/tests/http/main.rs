@@ -17,5 +17,6 @@ mod mfa;
 mod permission_matrix;
 mod refresh;
 mod tls;
+mod venue_bad_input;
 mod venue_fixture;
 mod venue_flows;

@@ -254,6 +254,14 @@ async fn twenty_parallel_bookings_for_the_last_four_seats() {
     let day = p.get_ok(&t.path("/bookings?from=2000-01-01&to=2100-01-01"), t.owner()).await;
     let seats: i64 = day["items"].as_array().unwrap().iter().map(|b| b["party_size"].as_i64().unwrap()).sum();
     assert_eq!(seats, 10);
+    // Twenty concurrent writers (and sixteen refusals) did not fork the audit chain.
+    let bin = env!("CARGO_BIN_EXE_venuedesk-platform");
+    let url = format!("sqlite://{}", p.db_path().display());
+    let out = std::process::Command::new(bin)
+        .args(["audit", "verify", "--database", &url, "--venue", &t.vid])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
 #[tokio::test]

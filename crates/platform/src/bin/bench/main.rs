@@ -29,14 +29,27 @@ enum Bench {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Booking creates through the API vs the same writes straight to the store; GET
+    /// bookings p99; a 1,000,000-event audit export's peak memory.
+    Domain {
+        /// Seconds each measurement runs.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Audit events in the export measurement.
+        #[arg(long, default_value_t = 1_000_000)]
+        audit_events: u64,
+    },
 }
 
 const PASSWORD: &str = "Bench-Mark-Phrase-2026!";
 
+mod domain;
+
 struct Target {
     base: String,
     client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    state: venuedesk_platform::state::AppState,
+    dir: tempfile::TempDir,
 }
 
 async fn start() -> Result<Target> {
@@ -50,9 +63,10 @@ async fn start() -> Result<Target> {
     let platform = app::build(store, master, settings, Arc::new(SystemClock), "venuedesk-bench".into()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
+    let state = platform.state.clone();
     tokio::spawn(app::serve_http(listener, platform.router, std::future::pending()));
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
-    Ok(Target { base, client, _dir: dir })
+    Ok(Target { base, client, state, dir })
 }
 
 static NEXT_IP: AtomicU64 = AtomicU64::new(1);
@@ -306,5 +320,6 @@ async fn auth(seconds: u64) -> Result<()> {
 async fn main() -> Result<()> {
     match Cli::parse().command {
         Bench::Auth { seconds } => auth(seconds).await,
+        Bench::Domain { seconds, audit_events } => domain::run(seconds, audit_events).await,
     }
 }
