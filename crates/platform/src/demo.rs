@@ -210,8 +210,8 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
             .write_docs(
                 vid,
                 &[DocWrite { doc: d, expected_version: None }],
-                None,
-                None,
+                false,
+                &[],
                 system("product.create", "product", Some(p.id.to_string()), json!({"name": p.name})),
             )
             .await?;
@@ -242,8 +242,8 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
             .write_docs(
                 vid,
                 &[DocWrite { doc: d, expected_version: None }],
-                None,
-                None,
+                false,
+                &[],
                 system("customer.create", "customer", Some(c.id.to_string()), json!({"name": sealed_name})),
             )
             .await?;
@@ -282,14 +282,14 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
             d.ends_at = Some(b.ends_at);
             d.party_size = Some(b.party_size);
             d.ref_id = b.customer_id;
-            let guest = sealed::pii(state, &sealed::guest_scope(vid, b.customer_id), &b.guest_name).await?;
+            let guest = sealed::pii(state, &sealed::guest_scope(vid, b.id), &b.guest_name).await?;
             state
                 .store
                 .write_docs(
                     vid,
                     &[DocWrite { doc: d, expected_version: None }],
-                    None,
-                    None,
+                    false,
+                    &[],
                     system(
                         "booking.create",
                         "booking",
@@ -332,8 +332,8 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
                     .write_docs(
                         vid,
                         &[DocWrite { doc: d, expected_version: None }],
-                        None,
-                        None,
+                        false,
+                        &[],
                         system("order.create", "order", Some(o.id.to_string()), json!({"total_cents": o.total_cents})),
                     )
                     .await?;

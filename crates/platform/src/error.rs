@@ -104,7 +104,7 @@ impl From<crate::store::StoreError> for ApiError {
             D::Builtin => {
                 ApiError::with_detail(ProblemCode::BuiltinRole, "built-in roles cannot be deleted or re-permissioned")
             }
-            D::EmailMismatch => {
+            D::EmailMismatch(_) => {
                 ApiError::with_detail(ProblemCode::Forbidden, "this invitation is for another email address")
             }
             D::AlreadyMember => {

@@ -27,7 +27,11 @@ Sessions' `last_used_at` moves on login and refresh (to the minute). \
 Venue data: a venue, or an id inside a body (`customer_id`, `product_id`, `booking_id`, `role_id`), \
 that the caller cannot see answers `404 not_found`, exactly like one that does not exist. \
 Beyond API.md's codes: `409 role_in_use`, `409 name_taken`, `409 builtin_role`, `409 already_member`. \
-Every 403 inside a venue is recorded as an `authz.denied` audit event. `customer.export` is audited too.";
+Every 403 inside a venue is recorded as an `authz.denied` audit event. `customer.export` is audited too. \
+Nobody grants permissions their role lacks, only owners make, demote or remove owners, and \
+only owners change their own role (`403 forbidden`). Lowering a venue's capacity keeps \
+existing bookings; only new and changed bookings are checked against it. Booking times are \
+stored and returned in UTC.";
 
 #[derive(OpenApi)]
 #[openapi(

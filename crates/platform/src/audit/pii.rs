@@ -13,6 +13,23 @@ pub fn customer_scope(venue_id: uuid::Uuid, customer_id: uuid::Uuid) -> String {
     format!("customer:{venue_id}:{customer_id}")
 }
 
+pub fn booking_scope(venue_id: uuid::Uuid, booking_id: uuid::Uuid) -> String {
+    format!("booking:{venue_id}:{booking_id}")
+}
+
+/// Whether a key scope is about one data subject (destroyed on erasure, never cached).
+pub fn is_subject_scope(scope: &str) -> bool {
+    scope.starts_with("customer:") || scope.starts_with("booking:")
+}
+
+/// Whether a key scope belongs to `venue_id` (exports only open their own venue's data).
+pub fn belongs_to(scope: &str, venue_id: uuid::Uuid) -> bool {
+    let v = venue_id.to_string();
+    scope == format!("venue:{v}")
+        || scope.starts_with(&format!("customer:{v}:"))
+        || scope.starts_with(&format!("booking:{v}:"))
+}
+
 pub fn venue_scope(venue_id: uuid::Uuid) -> String {
     format!("venue:{venue_id}")
 }

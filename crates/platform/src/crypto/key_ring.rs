@@ -45,8 +45,16 @@ impl KeyRing {
             }
         };
         let key = Arc::new(self.master.unwrap_key(scope, &wrapped)?);
-        self.cache.write().unwrap_or_else(|p| p.into_inner()).insert(scope.to_string(), key.clone());
+        self.remember(scope, &key);
         Ok(key)
+    }
+
+    /// Caches venue and platform keys. A data subject's key is read from the store each
+    /// time: a cached copy could outlive its erasure.
+    fn remember(&self, scope: &str, key: &Arc<DataKey>) {
+        if !crate::audit::pii::is_subject_scope(scope) {
+            self.cache.write().unwrap_or_else(|p| p.into_inner()).insert(scope.to_string(), key.clone());
+        }
     }
 
     /// The data key for `scope` if it exists; never creates one (reading after erasure).
@@ -57,7 +65,7 @@ impl KeyRing {
         match self.store.data_key(scope).await? {
             Some(wrapped) => {
                 let key = Arc::new(self.master.unwrap_key(scope, &wrapped)?);
-                self.cache.write().unwrap_or_else(|p| p.into_inner()).insert(scope.to_string(), key.clone());
+                self.remember(scope, &key);
                 Ok(Some(key))
             }
             None => Ok(None),

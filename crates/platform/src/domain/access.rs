@@ -39,6 +39,10 @@ impl VenueScope {
         self.role.permissions.contains(p)
     }
 
+    pub fn is_owner(&self) -> bool {
+        self.role.builtin && self.role.name == venuedesk_api::permission::BuiltinRole::Owner.name()
+    }
+
     /// An audit event by this caller in this venue.
     pub fn audit(
         &self,
@@ -113,6 +117,34 @@ pub async fn require(state: &AppState, scope: &VenueScope, p: Permission) -> Api
     let mut e = ApiError::with_detail(ProblemCode::Forbidden, format!("your role lacks the permission {p}"));
     e.extra.required_permission = Some(p.as_str().to_string());
     Err(e)
+}
+
+/// `403 forbidden` for a rule beyond a missing permission (audited like every venue 403).
+pub async fn refuse(state: &AppState, scope: &VenueScope, reason: &str, detail: &str) -> ApiError {
+    if let Err(e) = deny(state, scope, reason, None).await {
+        return e;
+    }
+    ApiError::with_detail(ProblemCode::Forbidden, detail)
+}
+
+/// Nobody hands out more than they hold, and only owners make or unmake owners: a role
+/// with `members:manage` or `roles:manage` cannot lift itself above its own permissions.
+pub async fn may_grant(state: &AppState, scope: &VenueScope, role: &RoleRecord) -> ApiResult<()> {
+    let extra = role.permissions.0 & !scope.role.permissions.0;
+    if extra != 0 {
+        let names = venuedesk_api::permission::PermissionSet(extra).names().join(", ");
+        return Err(refuse(
+            state,
+            scope,
+            "escalation",
+            &format!("you cannot grant permissions your role lacks: {names}"),
+        )
+        .await);
+    }
+    if role.builtin && role.name == venuedesk_api::permission::BuiltinRole::Owner.name() && !scope.is_owner() {
+        return Err(refuse(state, scope, "escalation", "only owners can make someone an owner").await);
+    }
+    Ok(())
 }
 
 async fn deny(state: &AppState, scope: &VenueScope, reason: &str, p: Option<Permission>) -> ApiResult<()> {

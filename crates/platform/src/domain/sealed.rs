@@ -32,10 +32,8 @@ pub async fn pii(state: &AppState, subject_scope: &str, text: &str) -> ApiResult
     Ok(pii::seal(subject_scope, &key, text)?)
 }
 
-/// The key scope for personal data about a booking's guest.
-pub fn guest_scope(venue_id: Uuid, customer_id: Option<Uuid>) -> String {
-    match customer_id {
-        Some(c) => pii::customer_scope(venue_id, c),
-        None => pii::venue_scope(venue_id),
-    }
+/// The key scope for personal data about a booking's guest: the booking's own key, so a
+/// walk-in later linked to a customer is erased with that customer.
+pub fn guest_scope(venue_id: Uuid, booking_id: Uuid) -> String {
+    pii::booking_scope(venue_id, booking_id)
 }

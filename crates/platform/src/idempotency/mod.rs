@@ -36,6 +36,11 @@ struct StoredResponse {
     body: String,
 }
 
+/// Set by a handler whose response holds a data subject's personal data (the key scope
+/// that erasing the subject destroys), so the stored copy is erased with them.
+#[derive(Debug, Clone)]
+pub struct Subject(pub String);
+
 pub fn is_mutating(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
 }
@@ -77,6 +82,10 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
             ProblemCode::IdempotencyKeyInUse,
             "a request with this Idempotency-Key is still being processed; retry shortly",
         )),
+        crate::store::IdempotencyBegin::Erased => Err(ApiError::with_detail(
+            ProblemCode::NotFound,
+            "the answer to this request held personal data that has since been erased",
+        )),
         crate::store::IdempotencyBegin::FingerprintMismatch => Err(ApiError::with_detail(
             ProblemCode::IdempotencyKeyReused,
             "this Idempotency-Key was used for a different request",
@@ -95,6 +104,7 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
                 return Ok(res);
             }
             let (parts, body) = res.into_parts();
+            let subject = parts.extensions.get::<Subject>().map(|s| s.0.clone());
             let body = match axum::body::to_bytes(body, usize::MAX).await {
                 Ok(b) => b,
                 Err(e) => {
@@ -114,7 +124,7 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
             };
             let plain = zeroize::Zeroizing::new(serde_json::to_vec(&stored).map_err(ApiError::internal)?);
             let sealed = state.keys.platform().await?.seal(aad.as_bytes(), &plain)?;
-            state.store.idempotency_complete(&scope, &key, &sealed).await?;
+            state.store.idempotency_complete(&scope, &key, &sealed, subject.as_deref()).await?;
             Ok(Response::from_parts(parts, Body::from(body)))
         }
     }

@@ -20,7 +20,7 @@ use crate::audit::AuditDraft;
 use crate::auth::context::AuthContext;
 use crate::auth::normalize_email;
 use crate::crypto::sha256;
-use crate::domain::access::{authorize, not_found};
+use crate::domain::access::{authorize, may_grant, not_found, refuse};
 use crate::domain::{sealed, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
@@ -65,6 +65,23 @@ pub fn member_dto(m: &MemberRecord) -> Member {
         joined_at: m.joined_at,
         version: m.version,
     }
+}
+
+/// Only owners may demote or remove an owner.
+async fn unmake_owner_check(
+    state: &AppState,
+    scope: &crate::domain::VenueScope,
+    roles: &[RoleRecord],
+    uid: Uuid,
+) -> ApiResult<()> {
+    let Some(member) = state.store.members(scope.venue_id()).await?.into_iter().find(|m| m.user_id == uid) else {
+        return Ok(());
+    };
+    let is_owner = roles.iter().any(|r| r.id == member.role_id && r.builtin && r.name == BuiltinRole::Owner.name());
+    if is_owner && !scope.is_owner() {
+        return Err(refuse(state, scope, "escalation", "only owners can change or remove an owner").await);
+    }
+    Ok(())
 }
 
 fn capacity(v: i64) -> ApiResult<i64> {
@@ -217,6 +234,7 @@ pub async fn create_role(
         require_mfa: body.require_mfa,
         version: 1,
     };
+    may_grant(&state, &scope, &role).await?;
     let audit = scope.audit(
         &state,
         "role.create",
@@ -264,6 +282,10 @@ pub async fn patch_role(
     if let Some(m) = body.require_mfa {
         role.require_mfa = m;
     }
+    if rid == scope.role.id && !scope.is_owner() {
+        return Err(refuse(&state, &scope, "own_role", "you cannot change your own role; ask an owner").await);
+    }
+    may_grant(&state, &scope, &role).await?;
     let audit = scope.audit(
         &state,
         "role.update",
@@ -324,6 +346,10 @@ pub async fn patch_member(
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::MembersManage)).await?;
     let expected = if_match(&headers)?;
+    let roles = state.store.roles(vid).await?;
+    let new_role = roles.iter().find(|r| r.id == body.role_id).ok_or_else(not_found)?;
+    may_grant(&state, &scope, new_role).await?;
+    unmake_owner_check(&state, &scope, &roles, uid).await?;
     let audit =
         scope.audit(&state, "member.role_change", "member", Some(uid.to_string()), json!({ "role_id": body.role_id }));
     let m = state.store.set_member_role(vid, uid, body.role_id, expected, audit).await?;
@@ -342,6 +368,8 @@ pub async fn delete_member(
     Path((vid, uid)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::MembersManage)).await?;
+    let roles = state.store.roles(vid).await?;
+    unmake_owner_check(&state, &scope, &roles, uid).await?;
     let audit = scope.audit(&state, "member.remove", "member", Some(uid.to_string()), json!({}));
     state.store.remove_member(vid, uid, audit).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -361,6 +389,8 @@ pub async fn create_invitation(
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::MembersManage)).await?;
     let email = normalize_email(&body.email)
         .ok_or_else(|| ApiError::validation("email", "must be a valid ASCII email address"))?;
+    let role = state.store.roles(vid).await?.into_iter().find(|r| r.id == body.role_id).ok_or_else(not_found)?;
+    may_grant(&state, &scope, &role).await?;
     let (token, hash) = new_opaque_token();
     let now = state.clock.now();
     let inv = InvitationRecord {
@@ -409,8 +439,25 @@ pub async fn accept_invitation(
         ip: Some(ip.label()),
         details: json!({ "user_id": user.id }),
     };
-    let (venue, role) =
-        state.store.accept_invitation(sha256(body.token.as_bytes()), user.id, &user.email, audit).await?;
+    let (venue, role) = match state
+        .store
+        .accept_invitation(sha256(body.token.as_bytes()), user.id, &user.email, audit.clone())
+        .await
+    {
+        Err(crate::store::StoreError::Domain(crate::store::DomainError::EmailMismatch(venue_id))) => {
+            // A 403 inside a venue: audited like any other.
+            let denied = AuditDraft {
+                venue_id,
+                id: Uuid::now_v7(),
+                action: "authz.denied".into(),
+                details: json!({ "reason": "invitation_email_mismatch" }),
+                ..audit
+            };
+            state.store.append_audit(denied).await?;
+            return Err(ApiError::with_detail(ProblemCode::Forbidden, "this invitation is for another email address"));
+        }
+        other => other?,
+    };
     Ok(Json(MembershipCreated {
         venue_id: venue.id,
         venue_name: venue.name,

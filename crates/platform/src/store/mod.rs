@@ -160,6 +160,8 @@ pub enum IdempotencyBegin {
     InFlight,
     Replay(Vec<u8>),
     FingerprintMismatch,
+    /// The stored answer held personal data of a subject since erased.
+    Erased,
 }
 
 #[derive(Debug, Clone)]
@@ -278,7 +280,13 @@ pub trait Store: Send + Sync + 'static {
         lock_for: Duration,
         keep_for: Duration,
     ) -> StoreResult<IdempotencyBegin>;
-    async fn idempotency_complete(&self, scope: &str, key: &str, response_enc: &[u8]) -> StoreResult<()>;
+    async fn idempotency_complete(
+        &self,
+        scope: &str,
+        key: &str,
+        response_enc: &[u8],
+        subject: Option<&str>,
+    ) -> StoreResult<()>;
     async fn idempotency_release(&self, scope: &str, key: &str) -> StoreResult<()>;
     /// Deletes expired idempotency records, rate-limit hits and failure counters.
     async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
@@ -335,15 +343,18 @@ pub trait Store: Send + Sync + 'static {
     // --- venue data (sealed documents) -----------------------------------------------------
     async fn doc(&self, venue_id: Uuid, entity: Entity, id: Uuid) -> StoreResult<Option<DocRecord>>;
     async fn docs(&self, venue_id: Uuid, entity: Entity, query: &DocQuery) -> StoreResult<Vec<DocRecord>>;
-    /// Writes documents atomically with one audit event. With `capacity`, confirmed and
-    /// seated bookings among them are checked against it (no double booking: writes are
-    /// serialised). `drop_key` deletes a data key in the same transaction (erasure).
+    /// Writes documents atomically with one audit event. With `check_capacity`, confirmed
+    /// and seated bookings among them are checked against the venue's capacity as it is in
+    /// the same transaction (no double booking: writes are serialised). A created or
+    /// re-linked booking's customer (an order's booking) must exist and not be erased.
+    /// `drop_keys` destroy data keys — and stored idempotent responses naming them as
+    /// subject — in the same transaction (erasure).
     async fn write_docs(
         &self,
         venue_id: Uuid,
         writes: &[DocWrite],
-        capacity: Option<i64>,
-        drop_key: Option<&str>,
+        check_capacity: bool,
+        drop_keys: &[String],
         audit: AuditDraft,
     ) -> StoreResult<()>;
 

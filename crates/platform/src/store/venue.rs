@@ -136,7 +136,8 @@ pub enum DomainError {
     NameTaken,
     Builtin,
     InvitationInvalid,
-    EmailMismatch,
+    /// The invitation (of this venue) is for another email.
+    EmailMismatch(Uuid),
     AlreadyMember,
 }
 

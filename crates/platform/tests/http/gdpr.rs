@@ -25,9 +25,18 @@ async fn export_then_erase_then_nothing_personal_comes_back() {
     let p = TestPlatform::start().await;
     let t = p.team("gdpr", 50).await;
     let m = t.token("manager");
-    let c = p
-        .post_ok(&t.path("/customers"), m, json!({"name": "Xenia Quartermaine", "email": "xenia@example.org", "phone": "+44 7700 900123", "allergens": ["walnutsandpecans"], "dietary_notes": "Strictly pescatarian"}))
-        .await;
+    let create_key = uuid::Uuid::new_v4().to_string();
+    let create_body = json!({"name": "Xenia Quartermaine", "email": "xenia@example.org", "phone": "+44 7700 900123", "allergens": ["walnutsandpecans"], "dietary_notes": "Strictly pescatarian"});
+    let res = p
+        .req(Method::POST, &t.path("/customers"))
+        .bearer_auth(m)
+        .header("Idempotency-Key", &create_key)
+        .json(&create_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let c: Value = res.json().await.unwrap();
     let cid = c["id"].as_str().unwrap();
     let mut body = booking("Xenia Quartermaine", 2, &in_hours(6));
     body["customer_id"] = json!(cid);
@@ -43,7 +52,7 @@ async fn export_then_erase_then_nothing_personal_comes_back() {
     p.post_ok(
         &t.path("/orders"),
         m,
-        json!({"items": [{"product_id": soup["id"], "quantity": 1}], "booking_id": b["id"]}),
+        json!({"items": [{"product_id": soup["id"], "quantity": 1, "notes": "Quartermaine wants it cold"}], "booking_id": b["id"], "table_label": "Xenia's corner"}),
     )
     .await;
     let secrets = [
@@ -53,6 +62,8 @@ async fn export_then_erase_then_nothing_personal_comes_back() {
         "walnutsandpecans",
         "Strictly pescatarian",
         "anniversary",
+        "Quartermaine",
+        "Xenia's corner",
     ];
 
     // At rest: none of it is in the database file in plaintext.
@@ -110,4 +121,27 @@ async fn export_then_erase_then_nothing_personal_comes_back() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let erase = p.get_ok(&t.path("/audit?action=customer.erase"), m).await;
     assert_eq!(erase["items"].as_array().unwrap().len(), 1);
+
+    // Orders stay, without free text about the guest.
+    let orders = p.get_ok(&t.path("/orders"), m).await;
+    assert_eq!(orders["items"].as_array().unwrap().len(), 1);
+    assert!(orders["items"][0]["table_label"].is_null() && orders["items"][0]["items"][0]["notes"].is_null());
+    // A late retry of the first create is told, not replayed and not re-run.
+    let res = p
+        .req(Method::POST, &t.path("/customers"))
+        .bearer_auth(m)
+        .header("Idempotency-Key", &create_key)
+        .json(&create_body)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 404, "not_found").await;
+    // Nothing links to the erased customer again.
+    let mut relink = booking("Someone", 2, &in_hours(9));
+    relink["customer_id"] = json!(cid);
+    expect_problem(p.send(Method::POST, &t.path("/bookings"), m, Some(relink)).await, 404, "not_found").await;
+    let raw = raw_db(&p);
+    for s in secrets {
+        assert!(!contains(&raw, s), "{s} is in the database file after erasure");
+    }
 }

@@ -52,6 +52,8 @@ async fn invitations_team_changes_and_the_last_owner() {
         .await;
     let res = p.send(Method::POST, "/v1/invitations/accept", &zed, Some(json!({"token": inv["token"]}))).await;
     expect_problem(res, 403, "forbidden").await;
+    let denied = p.get_ok(&t.path("/audit?action=authz.denied"), owner).await;
+    assert_eq!(denied["items"][0]["details"]["reason"], "invitation_email_mismatch", "a 403 in the venue is audited");
     let joined = p.post_ok("/v1/invitations/accept", &eve, json!({"token": inv["token"]})).await;
     assert_eq!(joined["role"]["name"], "front_desk");
     let res = p.send(Method::POST, "/v1/invitations/accept", &eve, Some(json!({"token": inv["token"]}))).await;
@@ -419,4 +421,72 @@ async fn the_change_feed_follows_permissions_and_cursors() {
     assert_eq!(first["changes"].as_array().unwrap().len() + rest["changes"].as_array().unwrap().len(), seqs.len());
     let tail = p.get_ok(&t.path(&format!("/changes?since={}", rest["next_since"])), owner).await;
     assert_eq!(tail["changes"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn nobody_grants_more_than_they_hold() {
+    let p = TestPlatform::start().await;
+    let t = p.team("escalate", 40).await;
+    let owner = t.owner();
+    // A custom role that manages the team and roles, but is no owner.
+    let admin = p
+        .post_ok(&t.path("/roles"), owner, json!({"name": "admin", "permissions": ["members:read", "members:manage", "roles:manage", "bookings:read"]}))
+        .await;
+    let aid = admin["id"].as_str().unwrap().to_string();
+    let kitchen_id = t.user_ids["kitchen"].clone();
+    let res = p.patch(&t.path(&format!("/members/{kitchen_id}")), owner, 1, json!({"role_id": aid})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let k = t.token("kitchen");
+    let before = p.get_ok(&t.path("/audit?action=authz.denied"), owner).await["items"].as_array().unwrap().len();
+    // Make themselves owner, raise their own role, create or invite above their level,
+    // demote or remove the owner: all refused.
+    let owner_role = t.role_ids["owner"].clone();
+    let owner_id = t.user_ids["owner"].clone();
+    let attempts: Vec<reqwest::Response> = vec![
+        p.patch(&t.path(&format!("/members/{kitchen_id}")), k, 2, json!({"role_id": owner_role})).await,
+        p.patch(&t.path(&format!("/roles/{aid}")), k, 1, json!({"permissions": ["audit:export"]})).await,
+        p.send(Method::POST, &t.path("/roles"), k, Some(json!({"name": "super", "permissions": ["customers:erase"]})))
+            .await,
+        p.send(
+            Method::POST,
+            &t.path("/invitations"),
+            k,
+            Some(json!({"email": "friend@example.com", "role_id": owner_role})),
+        )
+        .await,
+        p.send(
+            Method::POST,
+            &t.path("/invitations"),
+            k,
+            Some(json!({"email": "friend@example.com", "role_id": t.role_ids["manager"]})),
+        )
+        .await,
+        p.patch(&t.path(&format!("/members/{owner_id}")), k, 1, json!({"role_id": aid})).await,
+        p.send(Method::DELETE, &t.path(&format!("/members/{owner_id}")), k, None).await,
+    ];
+    for res in attempts {
+        expect_problem(res, 403, "forbidden").await;
+    }
+    let after = p.get_ok(&t.path("/audit?action=authz.denied"), owner).await["items"].as_array().unwrap().len();
+    assert_eq!(after, before + 7, "each refusal is audited");
+    // Within their own permissions they may act.
+    let host = p.post_ok(&t.path("/roles"), k, json!({"name": "host", "permissions": ["bookings:read"]})).await;
+    p.post_ok(&t.path("/invitations"), k, json!({"email": "host@example.com", "role_id": host["id"]})).await;
+}
+
+#[tokio::test]
+async fn booking_times_are_utc_and_far_dates_are_refused_cleanly() {
+    let p = TestPlatform::start().await;
+    let t = p.team("utc", 40).await;
+    let local = (time::OffsetDateTime::now_utc() + Duration::days(3)).to_offset(time::macros::offset!(+2));
+    let local = local.replace_nanosecond(0).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let b = p.post_ok(&t.path("/bookings"), t.owner(), booking("Zoe", 2, &local)).await;
+    assert!(b["starts_at"].as_str().unwrap().ends_with('Z'), "{}", b["starts_at"]);
+    assert!(b["ends_at"].as_str().unwrap().ends_with('Z'));
+    for far in ["9999-12-31T23:59:00Z", "9999-12-31T23:59:59+00:00"] {
+        let mut body = booking("Far", 2, far);
+        body["duration_minutes"] = json!(1440);
+        let res = p.send(Method::POST, &t.path("/bookings"), t.owner(), Some(body)).await;
+        expect_problem(res, 422, "validation_failed").await;
+    }
 }

@@ -122,7 +122,7 @@ async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
                     created_at: now,
                     deleted: false,
                 };
-                let guest = sealed::pii(&state, &sealed::guest_scope(vid, None), &b.guest_name)
+                let guest = sealed::pii(&state, &sealed::guest_scope(vid, b.id), &b.guest_name)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 let audit = venuedesk_platform::audit::AuditDraft {
@@ -137,10 +137,7 @@ async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
                     ip: None,
                     details: json!({"guest_name": guest, "party_size": 2}),
                 };
-                state
-                    .store
-                    .write_docs(vid, &[DocWrite { doc, expected_version: None }], Some(100_000), None, audit)
-                    .await?;
+                state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], true, &[], audit).await?;
             }
             Ok::<_, anyhow::Error>(())
         }));

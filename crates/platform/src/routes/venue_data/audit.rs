@@ -105,12 +105,22 @@ pub async fn list(
 
 /// Replaces sealed personal data with its plaintext while the subject's key exists, else
 /// with `[erased]`.
-async fn readable(state: &AppState, keys: &mut HashMap<String, Option<Arc<DataKey>>>, v: &mut Value) -> ApiResult<()> {
+async fn readable(
+    state: &AppState,
+    vid: Uuid,
+    keys: &mut HashMap<String, Option<Arc<DataKey>>>,
+    v: &mut Value,
+) -> ApiResult<()> {
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
         match v {
             Value::String(s) => {
                 if let Some(scope) = pii::scope_of(s).map(str::to_owned) {
+                    // Only this venue's keys: a planted scope cannot open another venue's data.
+                    if !pii::belongs_to(&scope, vid) {
+                        *s = "[unreadable]".into();
+                        continue;
+                    }
                     if !keys.contains_key(&scope) {
                         keys.insert(scope.clone(), state.keys.existing(&scope).await?);
                     }
@@ -128,6 +138,7 @@ async fn readable(state: &AppState, keys: &mut HashMap<String, Option<Arc<DataKe
 
 async fn csv_rows(
     state: &AppState,
+    vid: Uuid,
     keys: &mut HashMap<String, Option<Arc<DataKey>>>,
     events: &[StoredAuditEvent],
 ) -> ApiResult<Vec<u8>> {
@@ -135,7 +146,7 @@ async fn csv_rows(
     for e in events {
         let ev = event_of(e)?;
         let mut details = ev.details.clone();
-        readable(state, keys, &mut details).await?;
+        readable(state, vid, keys, &mut details).await?;
         let opt = |v: Option<String>| v.unwrap_or_default();
         let row = [
             ev.seq.to_string(),
@@ -226,7 +237,7 @@ pub async fn export(
         c.query.after_seq = rows.last().map_or(c.query.after_seq, |r| r.seq);
         c.done = rows.len() < EXPORT_CHUNK as usize;
         let chunk = if csv {
-            match csv_rows(&c.state, &mut c.keys, &rows).await {
+            match csv_rows(&c.state, vid, &mut c.keys, &rows).await {
                 Ok(b) => b,
                 Err(_) => return Some((Err(std::io::Error::other("audit export failed")), Cursor { done: true, ..c })),
             }

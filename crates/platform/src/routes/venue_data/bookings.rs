@@ -55,16 +55,32 @@ async fn doc_for(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<DocRecor
     })
 }
 
-fn timing(starts_at: OffsetDateTime, duration: i64, now: OffsetDateTime) -> ApiResult<OffsetDateTime> {
+/// Start (in UTC) and end of a booking; refuses one that ends in the past or starts more
+/// than three years ahead. Checked arithmetic: no date can overflow into a panic.
+fn timing(
+    starts_at: OffsetDateTime,
+    duration: i64,
+    now: OffsetDateTime,
+) -> ApiResult<(OffsetDateTime, OffsetDateTime)> {
     let duration = validate::range("duration_minutes", duration, 1, 1440)?;
-    let ends_at = starts_at + Duration::minutes(duration);
-    if ends_at <= now {
-        return Err(ApiError::validation("starts_at", "the booking would end in the past"));
-    }
+    let starts_at = starts_at.to_offset(time::UtcOffset::UTC);
     if starts_at > now + Duration::days(3 * 365) {
         return Err(ApiError::validation("starts_at", "must be within three years"));
     }
-    Ok(ends_at)
+    let ends_at = starts_at
+        .checked_add(Duration::minutes(duration))
+        .ok_or_else(|| ApiError::validation("starts_at", "is out of range"))?;
+    if ends_at <= now {
+        return Err(ApiError::validation("starts_at", "the booking would end in the past"));
+    }
+    Ok((starts_at, ends_at))
+}
+
+/// Marks a response as holding this booking's guest data, so erasure also deletes the
+/// stored idempotent copy of it.
+fn subject(mut res: Response, vid: Uuid, booking: Uuid) -> Response {
+    res.extensions_mut().insert(crate::idempotency::Subject(crate::audit::pii::booking_scope(vid, booking)));
+    res
 }
 
 async fn check_customer(state: &AppState, scope: &VenueScope, customer: Option<Uuid>) -> ApiResult<()> {
@@ -76,7 +92,7 @@ async fn check_customer(state: &AppState, scope: &VenueScope, customer: Option<U
 }
 
 async fn audit_details(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<serde_json::Value> {
-    let guest = sealed::pii(state, &sealed::guest_scope(vid, b.customer_id), &b.guest_name).await?;
+    let guest = sealed::pii(state, &sealed::guest_scope(vid, b.id), &b.guest_name).await?;
     Ok(json!({
         "guest_name": guest,
         "customer_id": b.customer_id,
@@ -167,13 +183,14 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsWrite)).await?;
     let now = state.clock.now();
+    let (starts_at, ends_at) = timing(body.starts_at, body.duration_minutes, now)?;
     let b = Booking {
         id: body.id.unwrap_or_else(Uuid::now_v7),
         guest_name: validate::text("guest_name", &body.guest_name, 100)?,
         customer_id: body.customer_id,
         party_size: validate::range("party_size", body.party_size, 1, MAX_PARTY)?,
-        starts_at: body.starts_at,
-        ends_at: timing(body.starts_at, body.duration_minutes, now)?,
+        starts_at,
+        ends_at,
         duration_minutes: body.duration_minutes,
         status: "confirmed".into(),
         notes: validate::optional_text("notes", body.notes.as_deref(), 1000)?,
@@ -184,13 +201,10 @@ pub async fn create(
     let doc = doc_for(&state, vid, &b).await?;
     let audit =
         scope.audit(&state, "booking.create", "booking", Some(b.id.to_string()), audit_details(&state, vid, &b).await?);
-    state
-        .store
-        .write_docs(vid, &[DocWrite { doc, expected_version: None }], Some(scope.venue.capacity), None, audit)
-        .await?;
+    state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], true, &[], audit).await?;
     let mut res = tagged(b.version, &b);
     *res.status_mut() = StatusCode::CREATED;
-    Ok(res)
+    Ok(subject(res, vid, b.id))
 }
 
 /// One booking (`bookings:read`).
@@ -251,7 +265,7 @@ pub async fn patch(
         b.duration_minutes = v;
     }
     if body.starts_at.is_some() || body.duration_minutes.is_some() {
-        b.ends_at = timing(b.starts_at, b.duration_minutes, state.clock.now())?;
+        (b.starts_at, b.ends_at) = timing(b.starts_at, b.duration_minutes, state.clock.now())?;
     }
     if let Some(v) = body.notes {
         b.notes = validate::optional_text("notes", v.as_deref(), 1000)?;
@@ -262,15 +276,9 @@ pub async fn patch(
         scope.audit(&state, "booking.update", "booking", Some(id.to_string()), audit_details(&state, vid, &b).await?);
     state
         .store
-        .write_docs(
-            vid,
-            &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }],
-            Some(scope.venue.capacity),
-            None,
-            audit,
-        )
+        .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], true, &[], audit)
         .await?;
-    Ok(tagged(b.version, &b))
+    Ok(subject(tagged(b.version, &b), vid, b.id))
 }
 
 async fn transition(
@@ -299,10 +307,10 @@ async fn transition(
             scope.audit(&state, &format!("booking.{verb}"), "booking", Some(id.to_string()), json!({ "status": next }));
         match state
             .store
-            .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], None, None, audit)
+            .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], false, &[], audit)
             .await
         {
-            Ok(()) => return Ok(tagged(b.version, &b)),
+            Ok(()) => return Ok(subject(tagged(b.version, &b), vid, b.id)),
             Err(StoreError::Domain(DomainError::VersionMismatch(_))) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -120,10 +120,10 @@ pub async fn create(
     let doc = doc_for(&state, vid, &c, state.clock.now()).await?;
     let name = sealed::pii(&state, &pii::customer_scope(vid, c.id), &c.name).await?;
     let audit = scope.audit(&state, "customer.create", "customer", Some(c.id.to_string()), json!({ "name": name }));
-    state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], None, None, audit).await?;
+    state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], false, &[], audit).await?;
     let mut res = tagged(c.version, &c);
     *res.status_mut() = StatusCode::CREATED;
-    Ok(res)
+    Ok(subject(res, vid, c.id))
 }
 
 /// One customer (`customers:read`).
@@ -187,9 +187,16 @@ pub async fn patch(
     let audit = scope.audit(&state, "customer.update", "customer", Some(id.to_string()), json!({ "fields": fields }));
     state
         .store
-        .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], None, None, audit)
+        .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], false, &[], audit)
         .await?;
     Ok(tagged(c.version, &c))
+}
+
+/// Marks a response as holding this customer's data, so erasure also deletes the stored
+/// idempotent copy of it.
+fn subject(mut res: Response, vid: Uuid, customer: Uuid) -> Response {
+    res.extensions_mut().insert(crate::idempotency::Subject(pii::customer_scope(vid, customer)));
+    res
 }
 
 async fn bookings_of(state: &AppState, scope: &VenueScope, customer: Uuid) -> ApiResult<Vec<(DocRecord, Booking)>> {
@@ -271,7 +278,9 @@ pub async fn erase(
         let mut erased = doc_for(&state, vid, &blank, doc.created_at).await?;
         erased.deleted = true;
         let mut writes = vec![DocWrite { doc: erased, expected_version: Some(doc.version) }];
+        let mut drop_keys = vec![pii::customer_scope(vid, id)];
         for (d, mut b) in bookings_of(&state, &scope, id).await? {
+            drop_keys.push(pii::booking_scope(vid, b.id));
             b.guest_name = ERASED_GUEST.into();
             b.notes = None;
             b.version = d.version + 1;
@@ -280,18 +289,34 @@ pub async fn erase(
                 doc: DocRecord { version: b.version, data_enc, ..d.clone() },
                 expected_version: Some(d.version),
             });
+            // Their orders are kept, without free text that may describe the guest.
+            let query = DocQuery { ref_id: Some(b.id), limit: 100_000, ..DocQuery::default() };
+            for od in state.store.docs(vid, Entity::Order, &query).await? {
+                let mut o: Order = sealed::open(&state, vid, &od).await?;
+                o.table_label = None;
+                for item in &mut o.items {
+                    item.notes = None;
+                }
+                o.version = od.version + 1;
+                let data_enc = sealed::seal(&state, vid, o.id, &o).await?;
+                writes.push(DocWrite {
+                    doc: DocRecord { version: o.version, data_enc, ..od.clone() },
+                    expected_version: Some(od.version),
+                });
+            }
         }
-        let scope_key = pii::customer_scope(vid, id);
         let audit = scope.audit(
             &state,
             "customer.erase",
             "customer",
             Some(id.to_string()),
-            json!({ "bookings_anonymised": writes.len() - 1 }),
+            json!({ "records_anonymised": writes.len() - 1 }),
         );
-        match state.store.write_docs(vid, &writes, None, Some(&scope_key), audit).await {
+        match state.store.write_docs(vid, &writes, false, &drop_keys, audit).await {
             Ok(()) => {
-                state.keys.forget(&scope_key);
+                for k in &drop_keys {
+                    state.keys.forget(k);
+                }
                 return Ok(StatusCode::NO_CONTENT);
             }
             Err(crate::store::StoreError::Domain(crate::store::DomainError::VersionMismatch(_))) => continue,

@@ -148,7 +148,7 @@ pub async fn create(
     };
     let doc = doc_for(&state, vid, &o).await?;
     let audit = scope.audit(&state, "order.create", "order", Some(o.id.to_string()), json!({ "items": o.items.len(), "total_cents": o.total_cents, "currency": o.currency, "booking_id": o.booking_id }));
-    state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], None, None, audit).await?;
+    state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], false, &[], audit).await?;
     let mut res = tagged(o.version, &o);
     *res.status_mut() = StatusCode::CREATED;
     Ok(res)
@@ -186,7 +186,7 @@ pub async fn set_status(
             scope.audit(&state, "order.status", "order", Some(id.to_string()), json!({ "from": from, "to": o.status }));
         match state
             .store
-            .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], None, None, audit)
+            .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], false, &[], audit)
             .await
         {
             Ok(()) => return Ok(tagged(o.version, &o)),

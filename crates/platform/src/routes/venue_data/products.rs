@@ -101,7 +101,7 @@ pub async fn create(
     };
     let doc = doc_for(&state, vid, &p, state.clock.now()).await?;
     let audit = scope.audit(&state, "product.create", "product", Some(p.id.to_string()), details(&p));
-    state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], None, None, audit).await?;
+    state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], false, &[], audit).await?;
     let mut res = tagged(p.version, &p);
     *res.status_mut() = StatusCode::CREATED;
     Ok(res)
@@ -145,7 +145,7 @@ pub async fn patch(
     let audit = scope.audit(&state, "product.update", "product", Some(id.to_string()), details(&p));
     state
         .store
-        .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], None, None, audit)
+        .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], false, &[], audit)
         .await?;
     Ok(tagged(p.version, &p))
 }

@@ -25,6 +25,9 @@ pub struct SqliteStore {
     options: SqliteConnectOptions,
 }
 
+/// `subject` of an idempotency record whose stored answer was erased with its subject.
+pub(super) const ERASED_SUBJECT: &str = "erased";
+
 pub(super) fn ms(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -151,7 +154,7 @@ impl Store for SqliteStore {
 
     async fn insert_data_key(&self, scope: &str, wrapped: &[u8], now: OffsetDateTime) -> StoreResult<Vec<u8>> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO data_keys (scope, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO NOTHING",
         )
@@ -199,7 +202,7 @@ impl Store for SqliteStore {
 
     async fn create_user(&self, user: &UserRecord, event: NewSecurityEvent) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -237,7 +240,7 @@ impl Store for SqliteStore {
         event: NewSecurityEvent,
     ) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let now = ms(event.at);
         sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
             .bind(hash)
@@ -266,7 +269,7 @@ impl Store for SqliteStore {
         event: NewSecurityEvent,
     ) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO sessions (id, user_id, device_name, ip, mfa_passed, created_at, last_used_at, absolute_expires_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -311,7 +314,7 @@ impl Store for SqliteStore {
 
     async fn rotate_refresh_token(&self, req: &RotateRequest) -> StoreResult<RotateOutcome> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let row = sqlx::query(
             "SELECT t.id, t.session_id, t.expires_at, t.rotated_at, t.rotated_by_key_hash, t.successor_id, t.voided_at, \
                     s.user_id, s.revoked_at, s.absolute_expires_at, s.last_used_at, \
@@ -445,7 +448,7 @@ impl Store for SqliteStore {
         event: NewSecurityEvent,
     ) -> StoreResult<bool> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let n = sqlx::query(
             "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
         )
@@ -498,7 +501,7 @@ impl Store for SqliteStore {
 
     async fn fail_mfa_challenge(&self, token_hash: [u8; 32], max_attempts: i64) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("UPDATE mfa_challenges SET failed_attempts = failed_attempts + 1 WHERE token_hash = ?")
             .bind(&token_hash[..])
             .execute(&mut *tx)
@@ -539,7 +542,7 @@ impl Store for SqliteStore {
         event: NewSecurityEvent,
     ) -> StoreResult<bool> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let n = sqlx::query(
             "UPDATE users SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL, totp_last_step = ?, updated_at = ? \
              WHERE id = ? AND totp_pending_enc = ? AND totp_secret_enc IS NULL",
@@ -562,7 +565,7 @@ impl Store for SqliteStore {
 
     async fn disable_totp(&self, user_id: Uuid, event: NewSecurityEvent) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "UPDATE users SET totp_secret_enc = NULL, totp_pending_enc = NULL, totp_last_step = NULL, updated_at = ? WHERE id = ?",
         )
@@ -596,7 +599,7 @@ impl Store for SqliteStore {
         event: NewSecurityEvent,
     ) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         Self::replace_codes(&mut tx, user_id, hashes).await?;
         Self::event(&mut tx, &event).await?;
         tx.commit().await?;
@@ -618,7 +621,7 @@ impl Store for SqliteStore {
 
     async fn add_security_event(&self, event: NewSecurityEvent) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         Self::event(&mut tx, &event).await?;
         tx.commit().await?;
         Ok(())
@@ -662,7 +665,7 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> StoreResult<Admission> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let since = ms(now - window);
         let (count, oldest): (i64, Option<i64>) =
             sqlx::query_as("SELECT COUNT(*), MIN(at) FROM ip_hits WHERE ip = ? AND at > ?")
@@ -699,7 +702,7 @@ impl Store for SqliteStore {
         lock_for: Duration,
     ) -> StoreResult<bool> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("INSERT INTO login_failures (identifier, failed_at) VALUES (?, ?)")
             .bind(identifier)
             .bind(ms(now))
@@ -746,8 +749,10 @@ impl Store for SqliteStore {
         keep_for: Duration,
     ) -> StoreResult<IdempotencyBegin> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
-        let row = sqlx::query("SELECT fingerprint, locked_until, response_enc, expires_at FROM idempotency_records WHERE scope = ? AND key = ?")
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query(
+            "SELECT fingerprint, locked_until, response_enc, expires_at, subject FROM idempotency_records WHERE scope = ? AND key = ?",
+        )
             .bind(scope)
             .bind(key)
             .fetch_optional(&mut *tx)
@@ -758,6 +763,14 @@ impl Store for SqliteStore {
             let stored_fp: Vec<u8> = row.try_get("fingerprint")?;
             let locked_until: Option<i64> = row.try_get("locked_until")?;
             let response: Option<Vec<u8>> = row.try_get("response_enc")?;
+            let erased = row.try_get::<Option<&str>, _>("subject")? == Some(ERASED_SUBJECT);
+            if erased && expires_at > now_ms {
+                return Ok(if stored_fp.as_slice() != fingerprint.as_slice() {
+                    IdempotencyBegin::FingerprintMismatch
+                } else {
+                    IdempotencyBegin::Erased
+                });
+            }
             let abandoned = response.is_none() && locked_until.is_none_or(|l| l <= now_ms);
             if expires_at > now_ms && !abandoned {
                 if stored_fp.as_slice() != fingerprint.as_slice() {
@@ -789,9 +802,16 @@ impl Store for SqliteStore {
         Ok(IdempotencyBegin::Started)
     }
 
-    async fn idempotency_complete(&self, scope: &str, key: &str, response_enc: &[u8]) -> StoreResult<()> {
-        sqlx::query("UPDATE idempotency_records SET response_enc = ?, locked_until = NULL WHERE scope = ? AND key = ?")
+    async fn idempotency_complete(
+        &self,
+        scope: &str,
+        key: &str,
+        response_enc: &[u8],
+        subject: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE idempotency_records SET response_enc = ?, locked_until = NULL, subject = ? WHERE scope = ? AND key = ?")
             .bind(response_enc)
+            .bind(subject)
             .bind(scope)
             .bind(key)
             .execute(&mut *self.writer.lock().await)
@@ -810,7 +830,7 @@ impl Store for SqliteStore {
 
     async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64> {
         let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let now_ms = ms(now);
         let mut n = 0;
         n += sqlx::query("DELETE FROM idempotency_records WHERE expires_at <= ?")
@@ -926,11 +946,11 @@ impl Store for SqliteStore {
         &self,
         venue_id: Uuid,
         writes: &[DocWrite],
-        capacity: Option<i64>,
-        drop_key: Option<&str>,
+        check_capacity: bool,
+        drop_keys: &[String],
         audit: AuditDraft,
     ) -> StoreResult<()> {
-        venue::write_docs(self, venue_id, writes, capacity, drop_key, audit).await
+        venue::write_docs(self, venue_id, writes, check_capacity, drop_keys, audit).await
     }
     async fn changes(
         &self,

@@ -129,7 +129,7 @@ pub(super) async fn create_venue(
     audit: AuditDraft,
 ) -> StoreResult<()> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("INSERT INTO venues (id, name, timezone, capacity, created_at, version) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(venue.id.to_string())
         .bind(&venue.name)
@@ -172,7 +172,7 @@ pub(super) async fn update_venue(
     audit: AuditDraft,
 ) -> StoreResult<VenueRecord> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let n = sqlx::query(
         "UPDATE venues SET name = ?, timezone = ?, capacity = ?, version = version + 1 WHERE id = ? AND version = ?",
     )
@@ -230,7 +230,7 @@ pub(super) async fn put_role(
     audit: AuditDraft,
 ) -> StoreResult<RoleRecord> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let stored = match expected {
         None => {
             let taken: Option<String> =
@@ -288,7 +288,7 @@ pub(super) async fn put_role(
 
 pub(super) async fn delete_role(s: &SqliteStore, venue_id: Uuid, role_id: Uuid, audit: AuditDraft) -> StoreResult<()> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let builtin: Option<bool> = sqlx::query_scalar("SELECT builtin FROM roles WHERE venue_id = ? AND id = ?")
         .bind(venue_id.to_string())
         .bind(role_id.to_string())
@@ -377,7 +377,7 @@ pub(super) async fn set_member_role(
     audit: AuditDraft,
 ) -> StoreResult<MemberRecord> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let current: Option<(String, i64)> =
         sqlx::query_as("SELECT role_id, version FROM members WHERE venue_id = ? AND user_id = ?")
             .bind(venue_id.to_string())
@@ -424,7 +424,7 @@ pub(super) async fn remove_member(
     audit: AuditDraft,
 ) -> StoreResult<()> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let role: Option<String> = sqlx::query_scalar("SELECT role_id FROM members WHERE venue_id = ? AND user_id = ?")
         .bind(venue_id.to_string())
         .bind(user_id.to_string())
@@ -447,7 +447,7 @@ pub(super) async fn remove_member(
 
 pub(super) async fn create_invitation(s: &SqliteStore, inv: &InvitationRecord, audit: AuditDraft) -> StoreResult<()> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let role_exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE venue_id = ? AND id = ?")
         .bind(inv.venue_id.to_string())
         .bind(inv.role_id.to_string())
@@ -481,7 +481,7 @@ pub(super) async fn accept_invitation(
     mut audit: AuditDraft,
 ) -> StoreResult<(VenueRecord, RoleRecord)> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let row = sqlx::query(
         "SELECT venue_id, id, email, role_id, expires_at, accepted_at FROM invitations WHERE token_hash = ?",
     )
@@ -493,10 +493,10 @@ pub(super) async fn accept_invitation(
     if accepted.is_some() || from_ms(row.try_get("expires_at")?)? <= audit.at {
         return Err(refused(DomainError::InvitationInvalid));
     }
-    if row.try_get::<&str, _>("email")? != email {
-        return Err(refused(DomainError::EmailMismatch));
-    }
     let venue_id = uuid(row.try_get::<&str, _>("venue_id")?)?;
+    if row.try_get::<&str, _>("email")? != email {
+        return Err(refused(DomainError::EmailMismatch(venue_id)));
+    }
     let invitation_id: String = row.try_get("id")?;
     let role_id: String = row.try_get("role_id")?;
     let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE venue_id = ? AND user_id = ?")
@@ -586,6 +586,41 @@ pub(super) async fn docs(s: &SqliteStore, venue_id: Uuid, entity: Entity, q: &Do
     rows.iter().map(doc_from_row).collect()
 }
 
+/// A booking's customer (an order's booking) must be live when the link is made: checked
+/// in the writing transaction, so an erasure cannot race a new link to the erased customer.
+async fn check_reference(tx: &mut Tx<'_>, venue_id: Uuid, w: &DocWrite) -> StoreResult<()> {
+    let d = &w.doc;
+    let (Some(target), false) = (d.ref_id, d.deleted) else { return Ok(()) };
+    let target_entity = match d.entity {
+        Entity::Booking => "customer",
+        Entity::Order => "booking",
+        _ => return Ok(()),
+    };
+    if w.expected_version.is_some() {
+        // An update that keeps its link is not a new link (an erasure rewrites such rows).
+        let current: Option<Option<String>> =
+            sqlx::query_scalar("SELECT ref_id FROM docs WHERE venue_id = ? AND id = ?")
+                .bind(venue_id.to_string())
+                .bind(d.id.to_string())
+                .fetch_optional(&mut **tx)
+                .await?;
+        if current.flatten().as_deref() == Some(target.to_string().as_str()) {
+            return Ok(());
+        }
+    }
+    let live: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM docs WHERE venue_id = ? AND id = ? AND entity = ? AND deleted = 0")
+            .bind(venue_id.to_string())
+            .bind(target.to_string())
+            .bind(target_entity)
+            .fetch_one(&mut **tx)
+            .await?;
+    if live == 0 {
+        return Err(refused(DomainError::NotFound));
+    }
+    Ok(())
+}
+
 /// Whether a booking occupies seats.
 fn holds_seats(doc: &DocRecord) -> bool {
     doc.entity == Entity::Booking && !doc.deleted && matches!(doc.status.as_deref(), Some("confirmed" | "seated"))
@@ -618,15 +653,23 @@ pub(super) async fn write_docs(
     s: &SqliteStore,
     venue_id: Uuid,
     writes: &[DocWrite],
-    capacity: Option<i64>,
-    drop_key: Option<&str>,
+    check_capacity: bool,
+    drop_keys: &[String],
     audit: AuditDraft,
 ) -> StoreResult<()> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let venue = venue_id.to_string();
+    // Capacity as it is now, inside the transaction: a concurrent change of the venue's
+    // capacity cannot slip between the read and the write.
+    let capacity: Option<i64> = if check_capacity {
+        sqlx::query_scalar("SELECT capacity FROM venues WHERE id = ?").bind(&venue).fetch_optional(&mut *tx).await?
+    } else {
+        None
+    };
     for w in writes {
         let d = &w.doc;
+        check_reference(&mut tx, venue_id, w).await?;
         match w.expected_version {
             None => {
                 sqlx::query(
@@ -693,8 +736,16 @@ pub(super) async fn write_docs(
         append_change_tx(&mut tx, venue_id, d.entity.as_str(), d.id, if d.deleted { "delete" } else { "upsert" })
             .await?;
     }
-    if let Some(scope) = drop_key {
+    for scope in drop_keys {
         sqlx::query("DELETE FROM data_keys WHERE scope = ?").bind(scope).execute(&mut *tx).await?;
+        // The stored answer goes; the record stays, so a late retry is told, not re-run.
+        sqlx::query(
+            "UPDATE idempotency_records SET response_enc = NULL, locked_until = NULL, subject = ? WHERE subject = ?",
+        )
+        .bind(super::ERASED_SUBJECT)
+        .bind(scope)
+        .execute(&mut *tx)
+        .await?;
     }
     append_audit_tx(&mut tx, &audit).await?;
     tx.commit().await?;
@@ -733,7 +784,7 @@ pub(super) async fn changes(
 
 pub(super) async fn append_audit(s: &SqliteStore, audit: AuditDraft) -> StoreResult<i64> {
     let mut conn = s.writer.lock().await;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let seq = append_audit_tx(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(seq)
