@@ -1,0 +1,64 @@
+//! Errors the console shows a person: the platform's problem `code`s, typed.
+
+use venuedesk_api::ProblemCode;
+
+/// Why a session ended without the user signing out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// A copy of the refresh token was used elsewhere: the platform revoked the session.
+    RefreshTokenReused,
+    /// Signed out elsewhere, or revoked by the user or an administrator.
+    SessionRevoked,
+    /// The refresh token expired (14 days idle, 30 days at most).
+    RefreshTokenInvalid,
+}
+
+impl EndReason {
+    pub fn explain(self) -> &'static str {
+        match self {
+            EndReason::RefreshTokenReused => {
+                "your session was ended because its sign-in token was used from somewhere else; sign in again"
+            }
+            EndReason::SessionRevoked => "your session was signed out or revoked; sign in again",
+            EndReason::RefreshTokenInvalid => "your session expired; sign in again",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The platform answered with a problem document.
+    #[error("{detail} ({code})")]
+    Problem { status: u16, code: ProblemCode, detail: String, request_id: String, retry_after: Option<u64> },
+    /// No answer: the platform is unreachable (offline, DNS, TLS, timeout).
+    #[error("cannot reach the platform: {0}")]
+    Network(String),
+    #[error("unexpected answer from the platform: {0}")]
+    Decode(String),
+    #[error("{}", .0.explain())]
+    SessionEnded(EndReason),
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("keychain: {0}")]
+    Keychain(String),
+}
+
+impl CoreError {
+    pub fn code(&self) -> Option<ProblemCode> {
+        match self {
+            CoreError::Problem { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Worth retrying later with the same request (and Idempotency-Key).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CoreError::Network(_) => true,
+            CoreError::Problem { status, code, .. } => {
+                *status >= 500 || *status == 429 || *code == ProblemCode::IdempotencyKeyInUse || *status == 408
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! A signed-in session. The access token lives only in memory; the refresh token only in the
+//! OS keychain. Refresh happens before expiry, single-flight (concurrent callers wait for
+//! the one refresh), with an Idempotency-Key so a lost response is retried as the same
+//! rotation. When the platform says the session is over — reuse detected, revoked, expired —
+//! the keychain entry (and, through `on_end`, the offline cache) is wiped and the caller
+//! learns why.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use tokio::sync::Mutex;
+use uuid::Uuid;
+use venuedesk_api::ProblemCode;
+use venuedesk_api::auth::{LoginResponse, TokenPair};
+
+use crate::client::{ApiClient, Call};
+use crate::error::{CoreError, EndReason};
+use crate::keychain::{Keychain, refresh_account};
+
+/// Refresh this long before the access token expires.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// Attempts of one rotation when the network drops requests or answers.
+const REFRESH_ATTEMPTS: u32 = 4;
+
+struct Access {
+    token: SecretString,
+    expires_at: Instant,
+}
+
+type EndHook = Box<dyn Fn(EndReason) + Send + Sync>;
+
+pub struct Session {
+    client: ApiClient,
+    keychain: Arc<dyn Keychain>,
+    email: String,
+    session_id: std::sync::Mutex<Option<Uuid>>,
+    /// Held across a refresh: that is what makes refresh single-flight.
+    access: Mutex<Option<Access>>,
+    on_end: std::sync::Mutex<Vec<EndHook>>,
+}
+
+pub enum LoginOutcome {
+    SignedIn(Session),
+    MfaRequired { mfa_token: SecretString, methods: Vec<String> },
+}
+
+/// The second factor of an MFA sign-in.
+pub enum Factor {
+    Totp(String),
+    RecoveryCode(SecretString),
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("server", &self.client.base())
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    fn new(client: ApiClient, keychain: Arc<dyn Keychain>, email: &str) -> Self {
+        Session {
+            client,
+            keychain,
+            email: email.trim().to_ascii_lowercase(),
+            session_id: std::sync::Mutex::new(None),
+            access: Mutex::new(None),
+            on_end: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn account(&self) -> String {
+        refresh_account(self.client.base(), &self.email)
+    }
+
+    fn adopt(&self, pair: &TokenPair) -> Result<Access, CoreError> {
+        self.keychain.set(&self.account(), &SecretString::from(pair.refresh_token.clone()))?;
+        if let Ok(mut sid) = self.session_id.lock() {
+            *sid = Some(pair.session_id);
+        }
+        Ok(Access {
+            token: SecretString::from(pair.access_token.clone()),
+            expires_at: Instant::now() + Duration::from_secs(pair.expires_in),
+        })
+    }
+
+    /// Signs in with email and password; MFA users get a challenge to complete.
+    pub async fn login(
+        client: ApiClient,
+        keychain: Arc<dyn Keychain>,
+        email: &str,
+        password: &SecretString,
+        device_name: &str,
+    ) -> Result<LoginOutcome, CoreError> {
+        let body = json!({ "email": email, "password": password.expose_secret(), "device_name": device_name });
+        let answer: LoginResponse =
+            client.send(Call { body: Some(&body), ..Call::new(Method::POST, "/v1/auth/login") }).await?;
+        match answer {
+            LoginResponse::Tokens(pair) => {
+                let s = Session::new(client, keychain, email);
+                let access = s.adopt(&pair)?;
+                *s.access.lock().await = Some(access);
+                Ok(LoginOutcome::SignedIn(s))
+            }
+            LoginResponse::Mfa(c) => {
+                Ok(LoginOutcome::MfaRequired { mfa_token: SecretString::from(c.mfa_token), methods: c.methods })
+            }
+        }
+    }
+
+    pub async fn complete_mfa(
+        client: ApiClient,
+        keychain: Arc<dyn Keychain>,
+        email: &str,
+        mfa_token: &SecretString,
+        factor: Factor,
+    ) -> Result<Session, CoreError> {
+        let body = match &factor {
+            Factor::Totp(code) => json!({ "mfa_token": mfa_token.expose_secret(), "code": code }),
+            Factor::RecoveryCode(c) => {
+                json!({ "mfa_token": mfa_token.expose_secret(), "recovery_code": c.expose_secret() })
+            }
+        };
+        let pair: TokenPair =
+            client.send(Call { body: Some(&body), ..Call::new(Method::POST, "/v1/auth/mfa") }).await?;
+        let s = Session::new(client, keychain, email);
+        let access = s.adopt(&pair)?;
+        *s.access.lock().await = Some(access);
+        Ok(s)
+    }
+
+    /// The session whose refresh token the keychain holds for this server and user, if any.
+    /// Its first call refreshes.
+    pub fn resume(client: ApiClient, keychain: Arc<dyn Keychain>, email: &str) -> Result<Option<Session>, CoreError> {
+        let s = Session::new(client, keychain, email);
+        Ok(s.keychain.get(&s.account())?.map(|_| s))
+    }
+
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    pub fn session_id(&self) -> Option<Uuid> {
+        self.session_id.lock().ok().and_then(|s| *s)
+    }
+
+    /// Runs when the platform ends the session (not on a deliberate logout): wipe caches.
+    pub fn on_end(&self, hook: impl Fn(EndReason) + Send + Sync + 'static) {
+        if let Ok(mut hooks) = self.on_end.lock() {
+            hooks.push(Box::new(hook));
+        }
+    }
+
+    fn wipe(&self) {
+        if let Err(e) = self.keychain.delete(&self.account()) {
+            tracing::warn!(error = %e, "could not delete the refresh token from the keychain");
+        }
+    }
+
+    fn end(&self, reason: EndReason) -> CoreError {
+        self.wipe();
+        if let Ok(hooks) = self.on_end.lock() {
+            for h in hooks.iter() {
+                h(reason);
+            }
+        }
+        CoreError::SessionEnded(reason)
+    }
+
+    /// A valid access token, refreshing first when it is missing or about to expire.
+    pub async fn access_token(&self) -> Result<SecretString, CoreError> {
+        let mut guard = self.access.lock().await;
+        if let Some(a) = guard.as_ref()
+            && a.expires_at > Instant::now() + REFRESH_MARGIN
+        {
+            return Ok(a.token.clone());
+        }
+        let fresh = self.rotate().await;
+        match fresh {
+            Ok(a) => {
+                let token = a.token.clone();
+                *guard = Some(a);
+                Ok(token)
+            }
+            Err(e) => {
+                if matches!(e, CoreError::SessionEnded(_)) {
+                    *guard = None;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// One refresh-token rotation, retried on network failure with the same key.
+    async fn rotate(&self) -> Result<Access, CoreError> {
+        let refresh = self.keychain.get(&self.account())?.ok_or(CoreError::NotSignedIn)?;
+        let key = Uuid::new_v4().to_string();
+        let body = json!({ "refresh_token": refresh.expose_secret() });
+        let mut delay = Duration::from_millis(200);
+        for attempt in 1..=REFRESH_ATTEMPTS {
+            let call =
+                Call { body: Some(&body), idempotency_key: Some(&key), ..Call::new(Method::POST, "/v1/auth/refresh") };
+            match self.client.send::<_, TokenPair>(call).await {
+                Ok(pair) => return self.adopt(&pair),
+                Err(CoreError::Problem { code: ProblemCode::RefreshTokenReused, .. }) => {
+                    return Err(self.end(EndReason::RefreshTokenReused));
+                }
+                Err(CoreError::Problem { code: ProblemCode::SessionRevoked, .. }) => {
+                    return Err(self.end(EndReason::SessionRevoked));
+                }
+                Err(CoreError::Problem { code: ProblemCode::RefreshTokenInvalid, .. }) => {
+                    return Err(self.end(EndReason::RefreshTokenInvalid));
+                }
+                Err(e) if e.is_transient() && attempt < REFRESH_ATTEMPTS => {
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(CoreError::Network("refresh kept failing".into()))
+    }
+
+    /// An authenticated call. Writes get an Idempotency-Key (the caller's, so a retry is the
+    /// same request). A rejected access token is refreshed once; a revoked session ends.
+    pub async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        idempotency_key: Option<&str>,
+        if_match: Option<i64>,
+    ) -> Result<T, CoreError> {
+        let generated;
+        let key = match (idempotency_key, &method) {
+            (Some(k), _) => Some(k),
+            (None, m) if *m == Method::POST || *m == Method::PUT || *m == Method::PATCH || *m == Method::DELETE => {
+                generated = Uuid::new_v4().to_string();
+                Some(generated.as_str())
+            }
+            _ => None,
+        };
+        for attempt in 0..2 {
+            let token = self.access_token().await?;
+            let call = Call {
+                method: method.clone(),
+                path,
+                bearer: Some(token.expose_secret()),
+                body,
+                idempotency_key: key,
+                if_match,
+            };
+            match self.client.send(call).await {
+                Err(CoreError::Problem { code: ProblemCode::Unauthenticated, .. }) if attempt == 0 => {
+                    // The token was refused (expired early, voided): force one refresh.
+                    *self.access.lock().await = None;
+                }
+                Err(CoreError::Problem { code: ProblemCode::SessionRevoked, .. }) => {
+                    *self.access.lock().await = None;
+                    return Err(self.end(EndReason::SessionRevoked));
+                }
+                other => return other,
+            }
+        }
+        Err(CoreError::NotSignedIn)
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, CoreError> {
+        self.call::<(), T>(Method::GET, path, None, None, None).await
+    }
+
+    /// Signs out: the platform revokes the session; the keychain entry is deleted even when
+    /// the platform cannot be reached (it then expires on its own).
+    pub async fn logout(self) -> Result<(), CoreError> {
+        let result = self.call::<(), ()>(Method::POST, "/v1/auth/logout", None, None, None).await;
+        self.wipe();
+        match result {
+            Ok(()) | Err(CoreError::SessionEnded(_)) | Err(CoreError::NotSignedIn) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}

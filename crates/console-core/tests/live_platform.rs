@@ -1,0 +1,172 @@
+//! console-core against a live platform on a loopback port: the session life cycle,
+//! single-flight refresh, and the end of a session whose refresh token was reused.
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use venuedesk_api::me::MeResponse;
+use venuedesk_console_core::keychain::refresh_account;
+use venuedesk_console_core::{ApiClient, CoreError, EndReason, Keychain, LoginOutcome, MemoryKeychain, Session};
+use venuedesk_platform::clock::OffsetClock;
+use venuedesk_platform::crypto::MasterKey;
+use venuedesk_platform::state::Settings;
+
+const PASSWORD: &str = "Quiet-Lantern-Orbit-77!";
+
+struct Live {
+    base: String,
+    clock: Arc<OffsetClock>,
+    _dir: tempfile::TempDir,
+}
+
+async fn live() -> Live {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
+    let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
+    let clock = OffsetClock::new();
+    let settings = Settings { auth_requests_per_ip_minute: 10_000, ..Settings::default() };
+    let platform = venuedesk_platform::app::build(store, master, settings, clock.clone(), "test".into()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(venuedesk_platform::app::serve_http(listener, platform.router, std::future::pending()));
+    let res = reqwest::Client::new()
+        .post(format!("{base}/v1/auth/signup"))
+        .json(&json!({"email": "ana@example.com", "password": PASSWORD, "display_name": "Ana"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    Live { base, clock, _dir: dir }
+}
+
+async fn sign_in(l: &Live, keychain: Arc<dyn Keychain>) -> Session {
+    let client = ApiClient::new(&l.base).unwrap();
+    match Session::login(client, keychain, "ana@example.com", &SecretString::from(PASSWORD), "test").await.unwrap() {
+        LoginOutcome::SignedIn(s) => s,
+        LoginOutcome::MfaRequired { .. } => panic!("no MFA expected"),
+    }
+}
+
+#[tokio::test]
+async fn session_life_cycle() {
+    let l = live().await;
+    let keychain = Arc::new(MemoryKeychain::default());
+    let s = sign_in(&l, keychain.clone()).await;
+    let me: MeResponse = s.get("/v1/me").await.unwrap();
+    assert_eq!(me.user.email, "ana@example.com");
+    assert!(
+        keychain.get(&refresh_account(&l.base, "ana@example.com")).unwrap().is_some(),
+        "refresh token in the keychain"
+    );
+    // Wrong password: the platform's code, typed.
+    let bad = Session::login(
+        ApiClient::new(&l.base).unwrap(),
+        keychain.clone(),
+        "ana@example.com",
+        &SecretString::from("Nope-Nope-123!"),
+        "t",
+    )
+    .await;
+    assert!(matches!(bad, Err(CoreError::Problem { code: venuedesk_api::ProblemCode::InvalidCredentials, .. })));
+
+    // The access token expires (platform time moves on): the next call refreshes by itself.
+    let before =
+        keychain.get(&refresh_account(&l.base, "ana@example.com")).unwrap().unwrap().expose_secret().to_string();
+    l.clock.advance(time::Duration::minutes(16));
+    let me: MeResponse = s.get("/v1/me").await.unwrap();
+    assert_eq!(me.user.email, "ana@example.com");
+    let after =
+        keychain.get(&refresh_account(&l.base, "ana@example.com")).unwrap().unwrap().expose_secret().to_string();
+    assert_ne!(before, after, "the refresh token was rotated");
+
+    // A new process resumes from the keychain alone.
+    let resumed =
+        Session::resume(ApiClient::new(&l.base).unwrap(), keychain.clone(), "ana@example.com").unwrap().unwrap();
+    let _: MeResponse = resumed.get("/v1/me").await.unwrap();
+
+    resumed.logout().await.unwrap();
+    assert!(keychain.is_empty(), "logout deletes the keychain entry");
+    // The first handle's session was rotated by the resumed one and is now logged out.
+    assert!(s.get::<MeResponse>("/v1/me").await.is_err());
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_refresh() {
+    let l = live().await;
+    let keychain = Arc::new(MemoryKeychain::default());
+    let s = Arc::new(sign_in(&l, keychain.clone()).await);
+    l.clock.advance(time::Duration::minutes(16));
+    // Force every caller past the token's expiry at once.
+    let resumed = Arc::new(
+        Session::resume(ApiClient::new(&l.base).unwrap(), keychain.clone(), "ana@example.com").unwrap().unwrap(),
+    );
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let r = resumed.clone();
+        tasks.push(tokio::spawn(async move { r.get::<MeResponse>("/v1/me").await.map(|m| m.user.email) }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), "ana@example.com");
+    }
+    // Twelve refreshes of one token would have been reuse and revoked the session; one
+    // shared refresh keeps it alive.
+    let _: MeResponse = resumed.get("/v1/me").await.unwrap();
+    drop(s);
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_ends_the_session_and_wipes_the_keychain() {
+    let l = live().await;
+    let keychain = Arc::new(MemoryKeychain::default());
+    let s = sign_in(&l, keychain.clone()).await;
+    let reasons = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = reasons.clone();
+    s.on_end(move |reason| seen.lock().unwrap().push(reason));
+    // Someone copies the refresh token; the console then rotates it.
+    let account = refresh_account(&l.base, "ana@example.com");
+    let stolen = keychain.get(&account).unwrap().unwrap().expose_secret().to_string();
+    l.clock.advance(time::Duration::minutes(16));
+    let _: MeResponse = s.get("/v1/me").await.unwrap();
+    // The copy is presented: reuse. The platform revokes the whole session.
+    let res = reqwest::Client::new()
+        .request(Method::POST, format!("{}/v1/auth/refresh", l.base))
+        .json(&json!({"refresh_token": stolen}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "refresh_token_reused");
+    // The console learns on its next call, says why, and wipes what it held.
+    let err = s.get::<MeResponse>("/v1/me").await.unwrap_err();
+    assert!(matches!(err, CoreError::SessionEnded(EndReason::SessionRevoked)), "{err:?}");
+    assert!(keychain.get(&account).unwrap().is_none(), "keychain entry wiped");
+    // Its own refresh token is dead too: a fresh handle reports the reuse.
+    keychain.set(&account, &SecretString::from(stolen)).unwrap();
+    let again =
+        Session::resume(ApiClient::new(&l.base).unwrap(), keychain.clone(), "ana@example.com").unwrap().unwrap();
+    let seen = reasons.clone();
+    again.on_end(move |reason| seen.lock().unwrap().push(reason));
+    let err = again.get::<MeResponse>("/v1/me").await.unwrap_err();
+    assert!(matches!(err, CoreError::SessionEnded(EndReason::RefreshTokenReused)), "{err:?}");
+    assert!(keychain.is_empty());
+    assert_eq!(
+        *reasons.lock().unwrap(),
+        vec![EndReason::SessionRevoked, EndReason::RefreshTokenReused],
+        "each end ran the wipe hooks"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_platform_is_a_network_error_not_a_sign_out() {
+    let keychain = Arc::new(MemoryKeychain::default());
+    let client = ApiClient::new("http://127.0.0.1:9").unwrap();
+    let err = Session::login(client, keychain.clone(), "a@example.com", &SecretString::from(PASSWORD), "t")
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, CoreError::Network(_)), "{err:?}");
+    assert!(err.is_transient());
+}

@@ -1,0 +1,83 @@
+//! The real OS keychain. On Linux this needs a Secret Service: `scripts/test.sh` runs it
+//! inside `dbus-run-session` with an unlocked gnome-keyring and checks with `secret-tool`.
+
+use secrecy::{ExposeSecret, SecretString};
+use venuedesk_console_core::{Keychain, OsKeychain};
+
+fn secret_tool_finds(account: &str) -> Option<String> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "venuedesk", "username", account])
+        .output()
+        .ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).to_string()).filter(|s| !s.is_empty())
+}
+
+#[test]
+#[ignore = "needs a Secret Service session: run by scripts/test.sh inside dbus-run-session"]
+fn the_os_keychain_stores_reads_and_deletes() {
+    let k = OsKeychain;
+    let account = format!("refresh-token:test:{}", uuid::Uuid::new_v4());
+    assert!(k.get(&account).unwrap().is_none());
+    k.set(&account, &SecretString::from("s3cr3t-refresh-token")).unwrap();
+    assert_eq!(k.get(&account).unwrap().unwrap().expose_secret(), "s3cr3t-refresh-token");
+    assert_eq!(
+        secret_tool_finds(&account).as_deref(),
+        Some("s3cr3t-refresh-token"),
+        "the item is in the Secret Service"
+    );
+    k.delete(&account).unwrap();
+    assert!(k.get(&account).unwrap().is_none());
+    assert!(secret_tool_finds(&account).is_none());
+    k.delete(&account).unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service session: run by scripts/test.sh inside dbus-run-session"]
+async fn a_signed_in_session_keeps_its_refresh_token_only_in_the_os_keychain() {
+    use std::sync::Arc;
+    use venuedesk_console_core::keychain::refresh_account;
+    use venuedesk_console_core::{ApiClient, LoginOutcome, Session};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
+    let (master, _) = venuedesk_platform::crypto::MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
+    let platform = venuedesk_platform::app::build(
+        store,
+        master,
+        venuedesk_platform::state::Settings::default(),
+        Arc::new(venuedesk_platform::clock::SystemClock),
+        "test".into(),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(venuedesk_platform::app::serve_http(listener, platform.router, std::future::pending()));
+    let password = "Quiet-Lantern-Orbit-77!";
+    let res = reqwest::Client::new()
+        .post(format!("{base}/v1/auth/signup"))
+        .json(&serde_json::json!({"email": "os@example.com", "password": password, "display_name": "OS"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let keychain: Arc<dyn Keychain> = Arc::new(OsKeychain);
+    let outcome = Session::login(
+        ApiClient::new(&base).unwrap(),
+        keychain.clone(),
+        "os@example.com",
+        &SecretString::from(password),
+        "ci",
+    )
+    .await
+    .unwrap();
+    let LoginOutcome::SignedIn(session) = outcome else { panic!("no MFA expected") };
+    let account = refresh_account(&base, "os@example.com");
+    let stored = secret_tool_finds(&account).expect("secret-tool finds the refresh-token item");
+    assert_eq!(stored.len(), 43, "a 256-bit base64url token");
+    let _: venuedesk_api::me::MeResponse = session.get("/v1/me").await.unwrap();
+    session.logout().await.unwrap();
+    assert!(secret_tool_finds(&account).is_none(), "logout removed the item");
+}
