@@ -3,9 +3,9 @@
 # tests need. Sourced by run-demo.sh and test.sh; safe to run on its own.
 set -euo pipefail
 
-# Building: a C compiler for ring and the bundled SQLite, pkg-config and libdbus for the
-# keychain crate. Testing the real keychain: a D-Bus session, GNOME Keyring, secret-tool.
-VENUEDESK_APT_PACKAGES=(build-essential pkg-config ca-certificates curl libdbus-1-dev dbus-daemon gnome-keyring libsecret-tools)
+# Building: a C compiler for ring and the bundled SQLite/SQLCipher, pkg-config, libdbus for
+# the keychain crate and libcrypto (libssl-dev) for SQLCipher. Testing the real keychain: a D-Bus session, GNOME Keyring, secret-tool.
+VENUEDESK_APT_PACKAGES=(build-essential pkg-config ca-certificates curl libdbus-1-dev libssl-dev dbus-daemon gnome-keyring libsecret-tools)
 
 missing=()
 for pkg in "${VENUEDESK_APT_PACKAGES[@]}"; do

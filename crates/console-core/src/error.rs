@@ -41,6 +41,8 @@ pub enum CoreError {
     NotSignedIn,
     #[error("keychain: {0}")]
     Keychain(String),
+    #[error("offline cache: {0}")]
+    Cache(String),
 }
 
 impl CoreError {

@@ -7,6 +7,7 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use venuedesk_api::me::MeResponse;
+use venuedesk_console_core::cache::{Cache, CacheId};
 use venuedesk_console_core::keychain::refresh_account;
 use venuedesk_console_core::{ApiClient, CoreError, EndReason, Keychain, LoginOutcome, MemoryKeychain, Session};
 use venuedesk_platform::clock::OffsetClock;
@@ -125,6 +126,16 @@ async fn a_reused_refresh_token_ends_the_session_and_wipes_the_keychain() {
     let reasons = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = reasons.clone();
     s.on_end(move |reason| seen.lock().unwrap().push(reason));
+    // An offline cache for a venue; the console wipes it when the session ends.
+    let data = tempfile::tempdir().unwrap();
+    let cache_id = CacheId { server: l.base.clone(), email: "ana@example.com".into(), venue_id: uuid::Uuid::now_v7() };
+    let cache = Cache::open(data.path(), cache_id.clone(), keychain.clone()).unwrap();
+    let cache_file = cache.path().to_path_buf();
+    drop(cache);
+    {
+        let (dir, id, kc) = (data.path().to_path_buf(), cache_id.clone(), keychain.clone());
+        s.on_end(move |_| Cache::destroy(&dir, &id, kc.as_ref()).unwrap());
+    }
     // Someone copies the refresh token; the console then rotates it.
     let account = refresh_account(&l.base, "ana@example.com");
     let stolen = keychain.get(&account).unwrap().unwrap().expose_secret().to_string();
@@ -143,6 +154,7 @@ async fn a_reused_refresh_token_ends_the_session_and_wipes_the_keychain() {
     let err = s.get::<MeResponse>("/v1/me").await.unwrap_err();
     assert!(matches!(err, CoreError::SessionEnded(EndReason::SessionRevoked)), "{err:?}");
     assert!(keychain.get(&account).unwrap().is_none(), "keychain entry wiped");
+    assert!(!cache_file.exists(), "offline cache wiped");
     // Its own refresh token is dead too: a fresh handle reports the reuse.
     keychain.set(&account, &SecretString::from(stolen)).unwrap();
     let again =

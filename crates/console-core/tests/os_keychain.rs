@@ -78,6 +78,27 @@ async fn a_signed_in_session_keeps_its_refresh_token_only_in_the_os_keychain() {
     let stored = secret_tool_finds(&account).expect("secret-tool finds the refresh-token item");
     assert_eq!(stored.len(), 43, "a 256-bit base64url token");
     let _: venuedesk_api::me::MeResponse = session.get("/v1/me").await.unwrap();
+    // The offline cache's key goes to the keychain too; the data directory holds neither.
+    let data = tempfile::tempdir().unwrap();
+    let cache_id = venuedesk_console_core::cache::CacheId {
+        server: base.clone(),
+        email: "os@example.com".into(),
+        venue_id: uuid::Uuid::now_v7(),
+    };
+    let cache = venuedesk_console_core::cache::Cache::open(data.path(), cache_id.clone(), keychain.clone()).unwrap();
+    let cache_account = format!("cache-key:{}:{}:{}", base, "os@example.com", cache_id.venue_id);
+    let cache_key = secret_tool_finds(&cache_account).expect("secret-tool finds the cache-key item");
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for secret in [&stored, &cache_key] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a secret is in a file of the data directory"
+            );
+        }
+    }
     session.logout().await.unwrap();
-    assert!(secret_tool_finds(&account).is_none(), "logout removed the item");
+    cache.wipe().unwrap();
+    assert!(secret_tool_finds(&account).is_none(), "logout removed the refresh-token item");
+    assert!(secret_tool_finds(&cache_account).is_none(), "wiping removed the cache-key item");
 }

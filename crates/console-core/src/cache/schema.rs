@@ -1,0 +1,31 @@
+//! Versioned cache schema (`PRAGMA user_version`): each step runs once, in order.
+
+use rusqlite::Connection;
+
+use crate::error::CoreError;
+
+const STEPS: &[&str] = &[
+    // 1: bookings for the day view, and sync state.
+    "CREATE TABLE bookings (
+         id         TEXT PRIMARY KEY,
+         starts_at  INTEGER NOT NULL,
+         status     TEXT NOT NULL,
+         guest_name TEXT NOT NULL,   -- lower-cased, for search
+         version    INTEGER NOT NULL,
+         pending    INTEGER NOT NULL,
+         data       TEXT NOT NULL
+     );
+     CREATE INDEX bookings_start ON bookings(starts_at);
+     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+];
+
+pub fn migrate(conn: &Connection) -> Result<(), CoreError> {
+    let err = |e: rusqlite::Error| CoreError::Cache(e.to_string());
+    // The first read proves the key: a wrong key fails here with "file is not a database".
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+    for (i, step) in STEPS.iter().enumerate().skip(current.max(0) as usize) {
+        let version = i as i64 + 1;
+        conn.execute_batch(&format!("BEGIN; {step} PRAGMA user_version = {version}; COMMIT;")).map_err(err)?;
+    }
+    Ok(())
+}
