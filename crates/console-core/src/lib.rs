@@ -7,6 +7,7 @@ pub mod client;
 pub mod error;
 pub mod keychain;
 pub mod session;
+pub mod sync;
 
 pub use client::ApiClient;
 pub use error::{CoreError, EndReason};

@@ -10,38 +10,10 @@ use venuedesk_api::me::MeResponse;
 use venuedesk_console_core::cache::{Cache, CacheId};
 use venuedesk_console_core::keychain::refresh_account;
 use venuedesk_console_core::{ApiClient, CoreError, EndReason, Keychain, LoginOutcome, MemoryKeychain, Session};
-use venuedesk_platform::clock::OffsetClock;
-use venuedesk_platform::crypto::MasterKey;
-use venuedesk_platform::state::Settings;
 
-const PASSWORD: &str = "Quiet-Lantern-Orbit-77!";
+mod common;
 
-struct Live {
-    base: String,
-    clock: Arc<OffsetClock>,
-    _dir: tempfile::TempDir,
-}
-
-async fn live() -> Live {
-    let dir = tempfile::tempdir().unwrap();
-    let store =
-        venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
-    let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
-    let clock = OffsetClock::new();
-    let settings = Settings { auth_requests_per_ip_minute: 10_000, ..Settings::default() };
-    let platform = venuedesk_platform::app::build(store, master, settings, clock.clone(), "test".into()).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(venuedesk_platform::app::serve_http(listener, platform.router, std::future::pending()));
-    let res = reqwest::Client::new()
-        .post(format!("{base}/v1/auth/signup"))
-        .json(&json!({"email": "ana@example.com", "password": PASSWORD, "display_name": "Ana"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    Live { base, clock, _dir: dir }
-}
+use common::{Live, PASSWORD, live};
 
 async fn sign_in(l: &Live, keychain: Arc<dyn Keychain>) -> Session {
     let client = ApiClient::new(&l.base).unwrap();

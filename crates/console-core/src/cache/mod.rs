@@ -42,7 +42,7 @@ fn db_err(e: rusqlite::Error) -> CoreError {
 }
 
 pub struct Cache {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: PathBuf,
     id: CacheId,
     keychain: Arc<dyn Keychain>,

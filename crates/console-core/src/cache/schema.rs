@@ -17,6 +17,21 @@ const STEPS: &[&str] = &[
      );
      CREATE INDEX bookings_start ON bookings(starts_at);
      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: the outbox of changes made here and not yet confirmed by the platform.
+    "CREATE TABLE outbox (
+         seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+         idempotency_key TEXT NOT NULL UNIQUE,
+         method          TEXT NOT NULL,
+         path            TEXT NOT NULL,
+         body            TEXT,
+         entity          TEXT NOT NULL,
+         entity_id       TEXT NOT NULL,
+         state           TEXT NOT NULL DEFAULT 'pending',  -- pending | conflict
+         error_code      TEXT,
+         error_detail    TEXT,
+         attempts        INTEGER NOT NULL DEFAULT 0,
+         created_at      INTEGER NOT NULL
+     );",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<(), CoreError> {
