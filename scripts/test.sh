@@ -22,4 +22,5 @@ dbus-run-session -- bash -c '
   export XDG_DATA_HOME
   eval "$(printf "venuedesk-ci" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"
   cargo test -p venuedesk-console-core --test os_keychain -- --ignored
+  cargo test -p venuedesk-cli --test cli -- --ignored
 '

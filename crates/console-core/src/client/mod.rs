@@ -49,6 +49,34 @@ impl ApiClient {
         &self.base
     }
 
+    /// A GET whose body the caller streams (exports). Problems are decoded as usual.
+    pub async fn get_stream(&self, path: &str, bearer: &str) -> Result<reqwest::Response, CoreError> {
+        let res = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(bearer)
+            .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
+            .timeout(Duration::from_secs(3600))
+            .send()
+            .await
+            .map_err(|e| CoreError::Network(e.without_url().to_string()))?;
+        if res.status().is_success() {
+            return Ok(res);
+        }
+        let status = res.status().as_u16();
+        let bytes = res.bytes().await.map_err(|e| CoreError::Network(e.without_url().to_string()))?;
+        Err(match serde_json::from_slice::<Problem>(&bytes) {
+            Ok(p) => CoreError::Problem {
+                status,
+                code: p.code,
+                detail: p.detail.unwrap_or(p.title),
+                request_id: p.request_id,
+                retry_after: None,
+            },
+            Err(_) => CoreError::Decode(format!("the platform answered {status}")),
+        })
+    }
+
     /// Sends a call and decodes a JSON answer (`()` for an empty one).
     pub async fn send<B: Serialize, T: DeserializeOwned>(&self, call: Call<'_, B>) -> Result<T, CoreError> {
         let request_id = uuid::Uuid::new_v4().to_string();

@@ -272,6 +272,31 @@ impl Session {
         Err(CoreError::NotSignedIn)
     }
 
+    /// Streams a GET answer into `out`, reporting bytes written; returns the total.
+    pub async fn download<W: tokio::io::AsyncWrite + Unpin>(
+        &self,
+        path: &str,
+        out: &mut W,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, CoreError> {
+        use tokio::io::AsyncWriteExt;
+        let token = self.access_token().await?;
+        let mut res = match self.client.get_stream(path, token.expose_secret()).await {
+            Err(CoreError::Problem { code: ProblemCode::SessionRevoked, .. }) => {
+                return Err(self.end(EndReason::SessionRevoked));
+            }
+            other => other?,
+        };
+        let mut written = 0u64;
+        while let Some(chunk) = res.chunk().await.map_err(|e| CoreError::Network(e.without_url().to_string()))? {
+            out.write_all(&chunk).await.map_err(|e| CoreError::Cache(format!("writing the export: {e}")))?;
+            written += chunk.len() as u64;
+            progress(written);
+        }
+        out.flush().await.map_err(|e| CoreError::Cache(format!("writing the export: {e}")))?;
+        Ok(written)
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, CoreError> {
         self.call::<(), T>(Method::GET, path, None, None, None).await
     }

@@ -1,0 +1,30 @@
+//! One module per group of commands.
+
+pub mod account;
+pub mod audit;
+pub mod bookings;
+pub mod orders;
+pub mod sync;
+
+use crate::context::Ctx;
+use crate::{Cli, Command, config};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let dir = config::data_dir(cli.data_dir)?;
+    let mut ctx = Ctx::new(dir, cli.json)?;
+    match cli.command {
+        Command::Login { server, email, password_stdin, totp_stdin, device } => {
+            account::login(&mut ctx, &server, &email, password_stdin, totp_stdin, &device).await
+        }
+        Command::Logout => account::logout(&mut ctx).await,
+        Command::Whoami => account::whoami(&ctx).await,
+        Command::Venues => account::venues(&ctx).await,
+        Command::Use { venue } => account::use_venue(&mut ctx, &venue).await,
+        Command::Sessions(c) => account::sessions(&ctx, c).await,
+        Command::Bookings(c) => bookings::run(&ctx, c).await,
+        Command::Orders(c) => orders::run(&ctx, c).await,
+        Command::Sync => sync::sync(&ctx).await,
+        Command::Status => sync::status(&ctx).await,
+        Command::Audit(c) => audit::run(&ctx, c).await,
+    }
+}

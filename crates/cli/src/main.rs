@@ -1,0 +1,88 @@
+//! `venuedesk`: the console on the command line, on the same engine as the desktop app.
+//! Reads work offline from the encrypted cache; writes are queued and synced.
+//!
+//! Exit codes: 0 done, 1 failed, 2 usage, 3 not signed in (or the session ended),
+//! 4 the platform could not be reached (queued work is kept).
+
+mod commands;
+mod config;
+mod context;
+mod output;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use venuedesk_console_core::CoreError;
+
+#[derive(Debug, Parser)]
+#[command(name = "venuedesk", version, about = "The Venuedesk console on the command line")]
+pub struct Cli {
+    /// Where the configuration and the encrypted offline caches live.
+    #[arg(long, env = "VENUEDESK_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in (password and code prompted, or read from stdin for scripts).
+    Login {
+        #[arg(long, env = "VENUEDESK_SERVER")]
+        server: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Read the TOTP code from the next line of stdin when MFA is on.
+        #[arg(long)]
+        totp_stdin: bool,
+        #[arg(long, default_value = "venuedesk CLI")]
+        device: String,
+    },
+    /// Sign out and wipe this account's offline data.
+    Logout,
+    /// Who is signed in, where.
+    Whoami,
+    /// The venues you are a member of.
+    Venues,
+    /// Work in this venue (id or name).
+    Use { venue: String },
+    /// Bookings of the current venue.
+    #[command(subcommand)]
+    Bookings(commands::bookings::BookingsCommand),
+    /// Orders of the current venue.
+    #[command(subcommand)]
+    Orders(commands::orders::OrdersCommand),
+    /// Send queued changes and fetch what changed.
+    Sync,
+    /// Online or offline, queued changes, conflicts, last sync.
+    Status,
+    /// Your signed-in sessions.
+    #[command(subcommand)]
+    Sessions(commands::account::SessionsCommand),
+    /// The venue's audit trail.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
+}
+
+fn exit_code(e: &anyhow::Error) -> i32 {
+    match e.downcast_ref::<CoreError>() {
+        Some(CoreError::NotSignedIn | CoreError::SessionEnded(_)) => 3,
+        Some(CoreError::Network(_)) => 4,
+        _ => 1,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = commands::run(cli).await {
+        eprintln!("venuedesk: {e:#}");
+        std::process::exit(exit_code(&e));
+    }
+}

@@ -1,0 +1,219 @@
+//! The `venuedesk` binary against a live platform, through a proxy that can cut the
+//! network, with the real OS keychain (run by scripts/test.sh inside dbus-run-session).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+const PASSWORD: &str = "Quiet-Lantern-Orbit-77!";
+
+async fn platform() -> (SocketAddr, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
+    let (master, _) = venuedesk_platform::crypto::MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
+    let settings = venuedesk_platform::state::Settings { auth_requests_per_ip_minute: 10_000, ..Default::default() };
+    let p = venuedesk_platform::app::build(
+        store,
+        master,
+        settings,
+        Arc::new(venuedesk_platform::clock::SystemClock),
+        "t".into(),
+    )
+    .await
+    .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(venuedesk_platform::app::serve_http(listener, p.router, std::future::pending()));
+    (addr, dir)
+}
+
+/// Forwards to the platform while online; offline cuts and refuses connections.
+async fn proxy(upstream: SocketAddr) -> (String, watch::Sender<bool>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = watch::channel(true);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else { return };
+            if !*rx.borrow() {
+                continue;
+            }
+            let mut rx = rx.clone();
+            tokio::spawn(async move {
+                let Ok(mut outbound) = TcpStream::connect(upstream).await else { return };
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    _ = rx.wait_for(|on| !on) => {}
+                }
+            });
+        }
+    });
+    (base, tx)
+}
+
+/// Runs the CLI (off the async runtime) and returns (exit code, parsed JSON of stdout).
+async fn venuedesk(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
+    let (data, args, stdin): (std::path::PathBuf, Vec<String>, Option<String>) =
+        (data.to_path_buf(), args.iter().map(|a| a.to_string()).collect(), stdin.map(str::to_owned));
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_venuedesk"))
+            .arg("--json")
+            .args(&args)
+            .env("VENUEDESK_DATA_DIR", &data)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        if !out.status.success() {
+            eprintln!("venuedesk {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        (out.status.code().unwrap_or(-1), json)
+    })
+    .await
+    .unwrap()
+}
+
+fn secret_tool_has(attr: &str) -> bool {
+    let out = Command::new("secret-tool").args(["search", "--all", "service", "venuedesk"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).contains(attr) || String::from_utf8_lossy(&out.stderr).contains(attr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service session: run by scripts/test.sh inside dbus-run-session"]
+async fn a_front_desk_day_on_the_command_line() {
+    let (addr, _pdir) = platform().await;
+    let (base, online) = proxy(addr).await;
+    // An owner with a venue, made directly through the API.
+    let http = reqwest::Client::new();
+    http.post(format!("{base}/v1/auth/signup"))
+        .json(&json!({"email": "cli@example.com", "password": PASSWORD, "display_name": "Cli"}))
+        .send()
+        .await
+        .unwrap();
+    let pair: Value = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"email": "cli@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let venue: Value = http
+        .post(format!("{base}/v1/venues"))
+        .bearer_auth(pair["access_token"].as_str().unwrap())
+        .header("Idempotency-Key", "v1")
+        .json(&json!({"name": "Pier Café", "timezone": "Europe/London", "capacity": 20}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+
+    let (code, out) = venuedesk(
+        d,
+        &["login", "--server", &base, "--email", "cli@example.com", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["venues"], 1);
+    assert!(secret_tool_has("refresh-token"), "the refresh token is in the keychain");
+    let (_, me) = venuedesk(d, &["whoami"], None).await;
+    assert_eq!(me["user"]["email"], "cli@example.com");
+
+    let tomorrow = (time::OffsetDateTime::now_utc() + time::Duration::days(1)).date().to_string();
+    let (code, made) = venuedesk(
+        d,
+        &["bookings", "create", "--guest", "Maud", "--party", "4", "--at", &format!("{tomorrow} 19:30")],
+        None,
+    )
+    .await;
+    assert_eq!(code, 0, "{made}");
+    assert_eq!(made["pending"], false, "online: confirmed at once");
+    let maud = made["booking"]["id"].as_str().unwrap().to_string();
+
+    // Offline: reads from the cache, writes queued, sync says so with exit code 4.
+    online.send(false).unwrap();
+    let (code, queued) = venuedesk(
+        d,
+        &["bookings", "create", "--guest", "Nell", "--party", "2", "--at", &format!("{tomorrow} 20:00")],
+        None,
+    )
+    .await;
+    assert_eq!(code, 0, "{queued}");
+    assert_eq!((queued["pending"].as_bool(), queued["online"].as_bool()), (Some(true), Some(false)));
+    let (code, _) = venuedesk(d, &["bookings", "seat", &maud], None).await;
+    assert_eq!(code, 0);
+    let (code, list) = venuedesk(d, &["bookings", "list", "--day", &tomorrow], None).await;
+    assert_eq!(code, 0);
+    assert_eq!((list["online"].as_bool(), list["items"].as_array().unwrap().len()), (Some(false), 2));
+    let (code, _) = venuedesk(d, &["sync"], None).await;
+    assert_eq!(code, 4, "offline sync keeps the work and says so");
+    let (_, status) = venuedesk(d, &["status"], None).await;
+    assert_eq!((status["online"].as_bool(), status["queued"].as_u64()), (Some(false), Some(2)));
+
+    online.send(true).unwrap();
+    let (code, synced) = venuedesk(d, &["sync"], None).await;
+    assert_eq!(code, 0, "{synced}");
+    assert_eq!(synced["sent"], 2);
+    let (_, list) = venuedesk(d, &["bookings", "list", "--day", &tomorrow], None).await;
+    let items = list["items"].as_array().unwrap();
+    assert!(items.iter().all(|i| i["pending"] == false));
+    assert!(items.iter().any(|i| i["booking"]["guest_name"] == "Maud" && i["booking"]["status"] == "seated"));
+
+    // The nightly audit export, verified as written and again on its own.
+    let file = d.join("audit.jsonl");
+    let (code, exported) =
+        venuedesk(d, &["audit", "export", "--format", "jsonl", "-o", file.to_str().unwrap()], None).await;
+    assert_eq!(code, 0, "{exported}");
+    assert_eq!(exported["verified"], true);
+    let (code, verified) = venuedesk(d, &["audit", "verify", file.to_str().unwrap()], None).await;
+    assert_eq!((code, verified["events"].as_u64().unwrap() >= 4), (0, true));
+
+    // No secret in any file of the data directory; logout wipes the cache and keychain.
+    let access = pair["access_token"].as_str().unwrap();
+    for entry in walk(d) {
+        let bytes = std::fs::read(&entry).unwrap();
+        for needle in [PASSWORD, "Maud", "Nell", &access[access.len() - 20..]] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} in {}", entry.display());
+        }
+    }
+    let (code, _) = venuedesk(d, &["logout"], None).await;
+    assert_eq!(code, 0);
+    assert!(!secret_tool_has("refresh-token") && !secret_tool_has("cache-key"), "keychain items gone");
+    assert!(walk(&d.join("caches")).is_empty(), "cache wiped");
+    let (code, _) = venuedesk(d, &["whoami"], None).await;
+    assert_eq!(code, 3, "signed out");
+    let _ = venue;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else if p.extension().is_none_or(|x| x != "jsonl") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
