@@ -22,6 +22,11 @@ use crate::client::{ApiClient, Call};
 use crate::error::{CoreError, EndReason};
 use crate::keychain::{Keychain, refresh_account};
 
+fn hex_sha256(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
 /// Refresh this long before the access token expires.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// Attempts of one rotation when the network drops requests or answers.
@@ -159,8 +164,10 @@ impl Session {
     }
 
     fn wipe(&self) {
-        if let Err(e) = self.keychain.delete(&self.account()) {
-            tracing::warn!(error = %e, "could not delete the refresh token from the keychain");
+        for account in [self.account(), format!("refresh-rotation:{}:{}", self.client.base(), self.email)] {
+            if let Err(e) = self.keychain.delete(&account) {
+                tracing::warn!(error = %e, "could not delete a session item from the keychain");
+            }
         }
     }
 
@@ -198,10 +205,27 @@ impl Session {
         }
     }
 
+    /// The Idempotency-Key of the rotation of `refresh`: the one already tried for this
+    /// token if any (kept in the keychain, so even a restarted process retries the same
+    /// rotation instead of presenting a rotated token under a new key, which is reuse).
+    fn rotation_key(&self, refresh: &SecretString) -> Result<String, CoreError> {
+        let account = format!("refresh-rotation:{}:{}", self.client.base(), self.email);
+        let fingerprint = hex_sha256(refresh.expose_secret());
+        if let Some(stored) = self.keychain.get(&account)?
+            && let Some((fp, key)) = stored.expose_secret().split_once(' ')
+            && fp == fingerprint
+        {
+            return Ok(key.to_string());
+        }
+        let key = Uuid::new_v4().to_string();
+        self.keychain.set(&account, &SecretString::from(format!("{fingerprint} {key}")))?;
+        Ok(key)
+    }
+
     /// One refresh-token rotation, retried on network failure with the same key.
     async fn rotate(&self) -> Result<Access, CoreError> {
         let refresh = self.keychain.get(&self.account())?.ok_or(CoreError::NotSignedIn)?;
-        let key = Uuid::new_v4().to_string();
+        let key = self.rotation_key(&refresh)?;
         let body = json!({ "refresh_token": refresh.expose_secret() });
         let mut delay = Duration::from_millis(200);
         for attempt in 1..=REFRESH_ATTEMPTS {
