@@ -133,7 +133,7 @@ async fn a_front_desk_day_on_the_command_line() {
     .await;
     assert_eq!(code, 0, "{out}");
     assert_eq!(out["venues"], 1);
-    assert!(secret_tool_has("refresh-token"), "the refresh token is in the keychain");
+    assert!(secret_tool_has(&format!("refresh-token:{base}")), "the refresh token is in the keychain");
     let (_, me) = venuedesk(d, &["whoami"], None).await;
     assert_eq!(me["user"]["email"], "cli@example.com");
 
@@ -196,7 +196,10 @@ async fn a_front_desk_day_on_the_command_line() {
     }
     let (code, _) = venuedesk(d, &["logout"], None).await;
     assert_eq!(code, 0);
-    assert!(!secret_tool_has("refresh-token") && !secret_tool_has("cache-key"), "keychain items gone");
+    assert!(
+        !secret_tool_has(&format!("refresh-token:{base}")) && !secret_tool_has(&format!("cache-key:{base}")),
+        "keychain items gone"
+    );
     assert!(walk(&d.join("caches")).is_empty(), "cache wiped");
     let (code, _) = venuedesk(d, &["whoami"], None).await;
     assert_eq!(code, 3, "signed out");
@@ -216,4 +219,114 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service session: run by scripts/test.sh inside dbus-run-session"]
+async fn killing_the_cli_mid_sync_loses_and_doubles_nothing() {
+    let (addr, _pdir) = platform().await;
+    let (base, online) = proxy(addr).await;
+    let http = reqwest::Client::new();
+    http.post(format!("{base}/v1/auth/signup"))
+        .json(&json!({"email": "kill@example.com", "password": PASSWORD, "display_name": "K"}))
+        .send()
+        .await
+        .unwrap();
+    let pair: Value = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"email": "kill@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = pair["access_token"].as_str().unwrap().to_string();
+    let venue: Value = http
+        .post(format!("{base}/v1/venues"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "v1")
+        .json(&json!({"name": "Killjoy", "timezone": "UTC", "capacity": 1000}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let vid = venue["id"].as_str().unwrap().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let (code, _) = venuedesk(
+        d,
+        &["login", "--server", &base, "--email", "kill@example.com", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .await;
+    assert_eq!(code, 0);
+    // Thirty bookings made offline.
+    online.send(false).unwrap();
+    let day = (time::OffsetDateTime::now_utc() + time::Duration::days(2)).date().to_string();
+    const N: usize = 30;
+    for i in 0..N {
+        let at = format!("{day} {:02}:{:02}", 10 + i / 4, (i % 4) * 15);
+        let (code, out) =
+            venuedesk(d, &["bookings", "create", "--guest", &format!("K{i}"), "--party", "2", "--at", &at], None).await;
+        assert_eq!((code, out["pending"].as_bool()), (0, Some(true)), "{out}");
+    }
+    online.send(true).unwrap();
+    // Sync, killed at random moments, again and again.
+    let mut state = 0x9e3779b97f4a7c15u64;
+    for _ in 0..12 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let after = std::time::Duration::from_millis(5 + state % 60);
+        let d = d.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_venuedesk"))
+                .args(["--json", "sync"])
+                .env("VENUEDESK_DATA_DIR", &d)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(after);
+            let _ = child.kill();
+            let _ = child.wait();
+        })
+        .await
+        .unwrap();
+    }
+    // The next full run finishes the work.
+    let (code, out) = venuedesk(d, &["sync"], None).await;
+    assert_eq!(code, 0, "{out}");
+    let (_, status) = venuedesk(d, &["status"], None).await;
+    assert_eq!(status["queued"], 0);
+    // On the platform: each booking exactly once, one audit event each.
+    let page: Value = http
+        .get(format!("{base}/v1/venues/{vid}/bookings?from=2000-01-01&to=2100-01-01&limit=200"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut names: Vec<String> =
+        page["items"].as_array().unwrap().iter().map(|b| b["guest_name"].as_str().unwrap().to_string()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!((names.len(), page["items"].as_array().unwrap().len()), (N, N), "no loss, no duplicate");
+    let audit: Value = http
+        .get(format!("{base}/v1/venues/{vid}/audit?action=booking.create&limit=200"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["items"].as_array().unwrap().len(), N);
+    let (code, _) = venuedesk(d, &["logout"], None).await;
+    assert_eq!(code, 0);
 }
