@@ -31,8 +31,8 @@ pub struct NewBooking {
     pub customer_id: Option<Uuid>,
 }
 
-/// seq, idempotency key, method, path, body, entity, entity id.
-type OutboxRow = (i64, String, String, String, Option<String>, String, String);
+/// seq, idempotency key, method, path, body, entity, entity id, state.
+type OutboxRow = (i64, String, String, String, Option<String>, String, String, String);
 
 /// Items done out of a total, for progress bars.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
@@ -199,17 +199,13 @@ impl Cache {
             let next: Option<OutboxRow> = self
                 .conn
                 .query_row(
-                    "SELECT seq, idempotency_key, method, path, body, entity, entity_id FROM outbox ORDER BY seq LIMIT 1",
+                    "SELECT seq, idempotency_key, method, path, body, entity, entity_id, state FROM outbox ORDER BY seq LIMIT 1",
                     [],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
                 )
                 .optional()
                 .map_err(db)?;
-            let Some((seq, key, method, path, body, entity, entity_id)) = next else { break };
-            let state: String = self
-                .conn
-                .query_row("SELECT state FROM outbox WHERE seq = ?1", params![seq], |r| r.get(0))
-                .map_err(db)?;
+            let Some((seq, key, method, path, body, entity, entity_id, state)) = next else { break };
             if state == "conflict" {
                 report.conflict = self.conflicts()?.into_iter().next();
                 break;
@@ -217,7 +213,6 @@ impl Cache {
             let body: Option<Value> =
                 body.as_deref().map(serde_json::from_str).transpose().map_err(|e| CoreError::Cache(e.to_string()))?;
             let method = Method::from_bytes(method.as_bytes()).map_err(|e| CoreError::Cache(e.to_string()))?;
-            self.conn.execute("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?1", params![seq]).map_err(db)?;
             match session.call::<Value, Value>(method, &path, body.as_ref(), Some(&key), None).await {
                 Ok(answer) => {
                     let tx = self.conn.transaction().map_err(db)?;
@@ -239,6 +234,9 @@ impl Cache {
                     progress(report.sent, total);
                 }
                 Err(e) if e.is_transient() => {
+                    self.conn
+                        .execute("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?1", params![seq])
+                        .map_err(db)?;
                     report.offline = matches!(e, CoreError::Network(_));
                     break;
                 }
