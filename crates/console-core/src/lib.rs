@@ -2,6 +2,7 @@
 //! token in memory only, refresh token in the OS keychain), and — next — the encrypted
 //! offline cache, the outbox and sync. The desktop app and the `venuedesk` CLI sit on it.
 
+pub mod account;
 pub mod cache;
 pub mod client;
 pub mod error;

@@ -154,3 +154,46 @@ async fn an_unreachable_platform_is_a_network_error_not_a_sign_out() {
     assert!(matches!(err, CoreError::Network(_)), "{err:?}");
     assert!(err.is_transient());
 }
+
+#[tokio::test]
+async fn account_operations_through_the_session() {
+    let l = live().await;
+    let keychain = Arc::new(MemoryKeychain::default());
+    let s = sign_in(&l, keychain.clone()).await;
+    let other = sign_in(&l, Arc::new(MemoryKeychain::default())).await;
+    let list = s.sessions().await.unwrap();
+    assert_eq!(list.items.len(), 2);
+    assert_eq!(list.items.iter().filter(|x| x.current).count(), 1);
+    // TOTP: enrol, confirm with a code computed from the secret, recovery codes.
+    let enrol = s.enroll_totp(&SecretString::from(PASSWORD)).await.unwrap();
+    assert!(enrol.otpauth_uri.starts_with("otpauth://totp/Venuedesk:ana@example.com?"));
+    let secret = base32_decode(&enrol.secret);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+    let code = venuedesk_platform::auth::totp::code_at(&secret, now, 6).unwrap();
+    let codes = s.confirm_totp(&code).await.unwrap();
+    assert_eq!(codes.recovery_codes.len(), 10);
+    assert!(s.me().await.unwrap().user.mfa_enabled);
+    let fresh = s.regenerate_recovery_codes(&SecretString::from(PASSWORD), &codes.recovery_codes[0]).await.unwrap();
+    s.disable_totp(&SecretString::from(PASSWORD), &fresh.recovery_codes[0]).await.unwrap();
+    assert!(!s.me().await.unwrap().user.mfa_enabled);
+    // Password change signs the other session out.
+    s.change_password(&SecretString::from(PASSWORD), &SecretString::from("Brand-New-Harbour-91!")).await.unwrap();
+    let err = other.me().await.unwrap_err();
+    assert!(matches!(err, CoreError::SessionEnded(EndReason::SessionRevoked)), "{err:?}");
+    assert_eq!(s.sessions().await.unwrap().items.len(), 1);
+}
+
+fn base32_decode(s: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut bits, mut n, mut out) = (0u64, 0, Vec::new());
+    for c in s.bytes() {
+        bits = (bits << 5) | ALPHABET.iter().position(|&a| a == c).unwrap() as u64;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    out
+}

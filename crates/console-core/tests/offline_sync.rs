@@ -130,3 +130,123 @@ async fn offline_changes_sync_exactly_once_in_order() {
     assert!(cache.booking(big.id).unwrap().is_none(), "discarded: the platform's version (none) stands");
     assert_eq!(cache.outbox_len().unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_removed_permission_removes_the_cached_data() {
+    let l = live().await;
+    let owner_kc = Arc::new(MemoryKeychain::default());
+    let LoginOutcome::SignedIn(owner) = Session::login(
+        ApiClient::new(&l.base).unwrap(),
+        owner_kc,
+        "ana@example.com",
+        &SecretString::from(PASSWORD),
+        "o",
+    )
+    .await
+    .unwrap() else {
+        panic!()
+    };
+    let venue: Value = owner
+        .call(
+            Method::POST,
+            "/v1/venues",
+            Some(&json!({"name": "Perms", "timezone": "UTC", "capacity": 50})),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let vid: Uuid = venue["id"].as_str().unwrap().parse().unwrap();
+    let roles: Value = owner.get(&format!("/v1/venues/{vid}/roles")).await.unwrap();
+    let role =
+        |name: &str| roles["items"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap()["id"].clone();
+    // Bob joins as front desk and caches the day.
+    reqwest::Client::new()
+        .post(format!("{}/v1/auth/signup", l.base))
+        .json(&json!({"email": "bob@example.com", "password": PASSWORD, "display_name": "Bob"}))
+        .send()
+        .await
+        .unwrap();
+    let inv: Value = owner
+        .call(
+            Method::POST,
+            &format!("/v1/venues/{vid}/invitations"),
+            Some(&json!({"email": "bob@example.com", "role_id": role("front_desk")})),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let kc = Arc::new(MemoryKeychain::default());
+    let LoginOutcome::SignedIn(bob) = Session::login(
+        ApiClient::new(&l.base).unwrap(),
+        kc.clone(),
+        "bob@example.com",
+        &SecretString::from(PASSWORD),
+        "b",
+    )
+    .await
+    .unwrap() else {
+        panic!()
+    };
+    let member: Value = bob
+        .call(Method::POST, "/v1/invitations/accept", Some(&json!({"token": inv["token"]})), None, None)
+        .await
+        .unwrap();
+    assert_eq!(member["role"]["name"], "front_desk");
+    let _: Value = owner
+        .call(
+            Method::POST,
+            &format!("/v1/venues/{vid}/bookings"),
+            Some(
+                &json!({"guest_name": "Gus", "party_size": 2, "starts_at": common_in_hours(3), "duration_minutes": 60}),
+            ),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(
+        data.path(),
+        CacheId { server: l.base.clone(), email: "bob@example.com".into(), venue_id: vid },
+        kc.clone(),
+    )
+    .unwrap();
+    cache.pull(&bob, vid, &mut |_, _| {}).await.unwrap();
+    let window = (time::OffsetDateTime::now_utc(), time::OffsetDateTime::now_utc() + time::Duration::days(1));
+    assert_eq!(cache.bookings(window.0, window.1, None, None).unwrap().len(), 1);
+    assert!(cache.may(venuedesk_api::permission::Permission::BookingsWrite).unwrap());
+    // Bob moves to the kitchen: the next sync drops what he may no longer read.
+    let bob_id = member_id(&owner, vid, "bob@example.com").await;
+    let res: Value = owner
+        .call(
+            Method::PATCH,
+            &format!("/v1/venues/{vid}/members/{bob_id}"),
+            Some(&json!({"role_id": role("kitchen")})),
+            None,
+            Some(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res["role_id"], role("kitchen"));
+    cache.pull(&bob, vid, &mut |_, _| {}).await.unwrap();
+    assert!(cache.bookings(window.0, window.1, None, None).unwrap().is_empty(), "bookings gone from the device");
+    assert!(!cache.may(venuedesk_api::permission::Permission::BookingsRead).unwrap());
+}
+
+async fn member_id(owner: &Session, vid: Uuid, email: &str) -> String {
+    let members: Value = owner.get(&format!("/v1/venues/{vid}/members")).await.unwrap();
+    members["items"].as_array().unwrap().iter().find(|m| m["email"] == email).unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn common_in_hours(h: i64) -> String {
+    (time::OffsetDateTime::now_utc() + time::Duration::hours(h))
+        .replace_nanosecond(0)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}

@@ -189,6 +189,19 @@ impl Cache {
         .transpose()
     }
 
+    /// Remembers the user's permissions in this venue (from `/v1/me`), for offline checks.
+    pub fn set_permissions(&self, permissions: &[String]) -> Result<(), CoreError> {
+        self.set_meta("permissions", &serde_json::to_string(permissions).map_err(|e| CoreError::Cache(e.to_string()))?)
+    }
+
+    /// "May I do this here?" from the cached membership, to hide what the user cannot do
+    /// (the platform still decides). Unknown before the first sync: no.
+    pub fn may(&self, permission: venuedesk_api::permission::Permission) -> Result<bool, CoreError> {
+        let Some(raw) = self.meta("permissions")? else { return Ok(false) };
+        let names: Vec<String> = serde_json::from_str(&raw).map_err(|e| CoreError::Cache(e.to_string()))?;
+        Ok(names.iter().any(|n| n == permission.as_str()))
+    }
+
     /// A small key-value store for sync state (the change-feed cursor, last sync time).
     pub fn meta(&self, key: &str) -> Result<Option<String>, CoreError> {
         self.conn

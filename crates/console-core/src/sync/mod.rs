@@ -263,7 +263,20 @@ impl Cache {
     }
 
     /// Follows the change feed from the stored cursor; returns how many changes applied.
+    /// The membership is refreshed first: when the user may no longer read bookings, the
+    /// cached bookings go too.
     pub async fn pull(&mut self, session: &Session, venue_id: Uuid, progress: Progress<'_>) -> Result<u64, CoreError> {
+        let me: venuedesk_api::me::MeResponse = session.get("/v1/me").await?;
+        let permissions =
+            me.memberships.iter().find(|m| m.venue_id == venue_id).map(|m| m.permissions.clone()).unwrap_or_default();
+        self.set_permissions(&permissions)?;
+        if !self.may(venuedesk_api::permission::Permission::BookingsRead)? {
+            let tx = self.conn.transaction().map_err(db)?;
+            tx.execute("DELETE FROM bookings WHERE id NOT IN (SELECT entity_id FROM outbox)", []).map_err(db)?;
+            tx.execute("DELETE FROM meta WHERE key = 'since'", []).map_err(db)?;
+            tx.commit().map_err(db)?;
+            return Ok(0);
+        }
         let mut since: i64 = self.meta("since")?.and_then(|s| s.parse().ok()).unwrap_or(0);
         let mut applied = 0;
         loop {
