@@ -33,6 +33,12 @@ pub async fn sync(ctx: &Ctx) -> anyhow::Result<()> {
         })
         .await?;
     send.finish_and_clear();
+    if report.busy {
+        emit(ctx.json, &json!({"online": true, "busy": true, "queued": report.remaining}), || {
+            format!("The platform is busy: {} change(s) kept, they will be sent on the next sync.", report.remaining)
+        });
+        anyhow::bail!("the platform is busy; {} change(s) still queued", report.remaining);
+    }
     if report.offline {
         emit(ctx.json, &json!({"online": false, "queued": report.remaining}), || {
             format!("Offline: {} change(s) kept, they will be sent on the next sync.", report.remaining)

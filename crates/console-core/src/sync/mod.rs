@@ -53,7 +53,12 @@ pub struct DrainReport {
     pub conflict: Option<Conflict>,
     /// The platform could not be reached; try again later.
     pub offline: bool,
+    /// The platform was reachable but busy (429, 5xx, a request still in flight); later.
+    pub busy: bool,
 }
+
+/// How often one drain waits for a busy platform before leaving the rest for later.
+const BUSY_RETRIES: u32 = 6;
 
 fn enqueue(
     tx: &rusqlite::Transaction<'_>,
@@ -195,6 +200,7 @@ impl Cache {
     pub async fn drain(&mut self, session: &Session, progress: Progress<'_>) -> Result<DrainReport, CoreError> {
         let total = self.outbox_len()?;
         let mut report = DrainReport::default();
+        let mut busy_retries = 0u32;
         loop {
             let next: Option<OutboxRow> = self
                 .conn
@@ -237,7 +243,15 @@ impl Cache {
                     self.conn
                         .execute("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?1", params![seq])
                         .map_err(db)?;
+                    // The platform is busy with this very request (still in flight from an
+                    // earlier attempt) or briefly overloaded: wait a little and ask again.
+                    if !matches!(e, CoreError::Network(_)) && busy_retries < BUSY_RETRIES {
+                        busy_retries += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(100 << busy_retries.min(4))).await;
+                        continue;
+                    }
                     report.offline = matches!(e, CoreError::Network(_));
+                    report.busy = !report.offline;
                     break;
                 }
                 Err(CoreError::Problem { code, detail, status: 404 | 409 | 412 | 422, .. }) => {

@@ -17,6 +17,11 @@ pub fn current() -> String {
     REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
 }
 
+/// Runs `fut` with `id` as the current request id (for work moved to another task).
+pub async fn scope<F: std::future::Future>(id: String, fut: F) -> F::Output {
+    REQUEST_ID.scope(id, fut).await
+}
+
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 

@@ -98,34 +98,12 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
         }
         crate::store::IdempotencyBegin::Started => {
             let req = Request::from_parts(parts, Body::from(bytes));
-            let res = next.run(req).await;
-            if !storable(res.status()) {
-                state.store.idempotency_release(&scope, &key).await?;
-                return Ok(res);
-            }
-            let (parts, body) = res.into_parts();
-            let subject = parts.extensions.get::<Subject>().map(|s| s.0.clone());
-            let body = match axum::body::to_bytes(body, usize::MAX).await {
-                Ok(b) => b,
-                Err(e) => {
-                    state.store.idempotency_release(&scope, &key).await?;
-                    return Err(ApiError::internal(e));
-                }
-            };
-            let stored = StoredResponse {
-                status: parts.status.as_u16(),
-                headers: REPLAYED_HEADERS
-                    .iter()
-                    .filter_map(|h| {
-                        parts.headers.get(*h).and_then(|v| v.to_str().ok()).map(|v| (h.to_string(), v.to_string()))
-                    })
-                    .collect(),
-                body: STANDARD.encode(&body),
-            };
-            let plain = zeroize::Zeroizing::new(serde_json::to_vec(&stored).map_err(ApiError::internal)?);
-            let sealed = state.keys.platform().await?.seal(aad.as_bytes(), &plain)?;
-            state.store.idempotency_complete(&scope, &key, &sealed, subject.as_deref()).await?;
-            Ok(Response::from_parts(parts, Body::from(body)))
+            // Runs to the end even when the client goes away or the request times out: a
+            // write that was started is finished and recorded, so the retry is answered
+            // from the record instead of waiting out a stale lock (or running twice).
+            let request_id = crate::http::request_id::current();
+            let work = async move { process(state, scope, key, aad, next.run(req).await).await };
+            tokio::spawn(crate::http::request_id::scope(request_id, work)).await.map_err(ApiError::internal)?
         }
     }
 }
@@ -143,4 +121,33 @@ fn replay(stored: StoredResponse) -> ApiResult<Response> {
     }
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     Ok(res)
+}
+
+/// Records the answer of a first request (or releases the key when it is not kept).
+async fn process(state: AppState, scope: String, key: String, aad: String, res: Response) -> ApiResult<Response> {
+    if !storable(res.status()) {
+        state.store.idempotency_release(&scope, &key).await?;
+        return Ok(res);
+    }
+    let (parts, body) = res.into_parts();
+    let subject = parts.extensions.get::<Subject>().map(|s| s.0.clone());
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => {
+            state.store.idempotency_release(&scope, &key).await?;
+            return Err(ApiError::internal(e));
+        }
+    };
+    let stored = StoredResponse {
+        status: parts.status.as_u16(),
+        headers: REPLAYED_HEADERS
+            .iter()
+            .filter_map(|h| parts.headers.get(*h).and_then(|v| v.to_str().ok()).map(|v| (h.to_string(), v.to_string())))
+            .collect(),
+        body: STANDARD.encode(&body),
+    };
+    let plain = zeroize::Zeroizing::new(serde_json::to_vec(&stored).map_err(ApiError::internal)?);
+    let sealed = state.keys.platform().await?.seal(aad.as_bytes(), &plain)?;
+    state.store.idempotency_complete(&scope, &key, &sealed, subject.as_deref()).await?;
+    Ok(Response::from_parts(parts, Body::from(body)))
 }

@@ -174,3 +174,43 @@ async fn concurrent_retries_apply_once() {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(res.headers()["idempotent-replayed"], "true");
 }
+
+#[tokio::test]
+async fn a_write_whose_client_went_away_is_finished_and_replayed() {
+    let p = TestPlatform::start().await;
+    let pair = p.user_with_session("gone@example.com").await;
+    let access = pair["access_token"].as_str().unwrap().to_string();
+    let body = json!({"current_password": PASSWORD, "new_password": "Vanishing-Client-Phrase-8!"});
+    // The client gives up long before the (deliberately slow) password hash is done.
+    let impatient = reqwest::Client::builder().timeout(std::time::Duration::from_millis(5)).build().unwrap();
+    let res = impatient
+        .post(format!("{}/v1/me/password", p.base))
+        .bearer_auth(&access)
+        .header("Idempotency-Key", "gone-1")
+        .json(&body)
+        .send()
+        .await;
+    assert!(res.is_err(), "the client timed out");
+    // Its retry is answered from the finished record, not refused as in flight for minutes.
+    let mut answer = None;
+    for _ in 0..50 {
+        let res = p
+            .req(Method::POST, "/v1/me/password")
+            .bearer_auth(&access)
+            .header("Idempotency-Key", "gone-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        if res.status() != StatusCode::CONFLICT {
+            answer = Some(res);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let res = answer.expect("the first attempt finished");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    let kinds = p.security_event_kinds(&access).await;
+    assert_eq!(kinds.iter().filter(|k| *k == "password_changed").count(), 1);
+}

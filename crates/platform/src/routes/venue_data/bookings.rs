@@ -13,7 +13,7 @@ use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::{Booking, BookingPatch, NewBooking, Page};
 use venuedesk_api::{Problem, ProblemCode};
 
-use super::{cursor, load, page_limit, parse_cursor, query_error};
+use super::{load, page_limit, page_of, parse_cursor, query_error};
 use crate::auth::context::AuthContext;
 use crate::domain::access::{authorize, not_found};
 use crate::domain::booking_rules::{BOOKING_STATUSES, booking_transition};
@@ -152,21 +152,10 @@ pub async fn list(
         starts_from: from,
         starts_before: to,
         after: parse_cursor(q.cursor.as_deref())?,
-        limit: limit + 1,
         by_start: true,
         ..DocQuery::default()
     };
-    let docs = state.store.docs(vid, Entity::Booking, &query).await?;
-    let more = docs.len() > limit as usize;
-    let mut items = Vec::new();
-    for d in docs.iter().take(limit as usize) {
-        let mut b: Booking = sealed::open(&state, vid, d).await?;
-        b.version = d.version;
-        items.push(b);
-    }
-    let next_cursor =
-        if more { docs.get(limit as usize - 1).and_then(|d| d.starts_at.map(|s| cursor(s, d.id))) } else { None };
-    Ok(Json(Page { items, next_cursor }))
+    Ok(Json(page_of(&state, vid, Entity::Booking, query, limit).await?))
 }
 
 /// Book a table (`bookings:write`): confirmed at once when the seats are free.

@@ -12,7 +12,7 @@ use venuedesk_api::Problem;
 use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::{Booking, Customer, CustomerExport, CustomerPatch, NewCustomer, Order, Page};
 
-use super::{cursor, load, page_limit, parse_cursor, query_error};
+use super::{load, page_limit, page_of, parse_cursor, query_error};
 use crate::audit::pii;
 use crate::auth::context::AuthContext;
 use crate::domain::access::authorize;
@@ -82,17 +82,8 @@ pub async fn list(
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::CustomersRead)).await?;
     let Query(q) = q.map_err(query_error)?;
     let limit = page_limit(q.limit)?;
-    let query = DocQuery { after: parse_cursor(q.cursor.as_deref())?, limit: limit + 1, ..DocQuery::default() };
-    let docs = state.store.docs(scope.venue_id(), Entity::Customer, &query).await?;
-    let more = docs.len() > limit as usize;
-    let mut items = Vec::new();
-    for d in docs.iter().take(limit as usize) {
-        let mut c: Customer = sealed::open(&state, vid, d).await?;
-        c.version = d.version;
-        items.push(c);
-    }
-    let next_cursor = if more { docs.get(limit as usize - 1).map(|d| cursor(d.created_at, d.id)) } else { None };
-    Ok(Json(Page { items, next_cursor }))
+    let query = DocQuery { after: parse_cursor(q.cursor.as_deref())?, ..DocQuery::default() };
+    Ok(Json(page_of(&state, scope.venue_id(), Entity::Customer, query, limit).await?))
 }
 
 /// Add a customer (`customers:write`).

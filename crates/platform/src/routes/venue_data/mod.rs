@@ -52,6 +52,50 @@ pub async fn load<T: DeserializeOwned>(
     Ok((doc, value))
 }
 
+/// Venue documents that carry the store's version.
+pub trait Versioned {
+    fn set_version(&mut self, version: i64);
+}
+
+macro_rules! versioned {
+    ($($t:ty),+) => { $(impl Versioned for $t { fn set_version(&mut self, version: i64) { self.version = version; } })+ };
+}
+versioned!(
+    venuedesk_api::venue::Product,
+    venuedesk_api::venue::Customer,
+    venuedesk_api::venue::Booking,
+    venuedesk_api::venue::Order
+);
+
+/// One page of documents: `limit` items opened, their versions set, and the cursor of the
+/// last one when there are more (by start time for bookings, else by creation).
+pub async fn page_of<T: DeserializeOwned + Versioned>(
+    state: &AppState,
+    venue_id: Uuid,
+    entity: Entity,
+    mut query: crate::store::DocQuery,
+    limit: u32,
+) -> ApiResult<venuedesk_api::venue::Page<T>> {
+    query.limit = limit + 1;
+    let docs = state.store.docs(venue_id, entity, &query).await?;
+    let more = docs.len() > limit as usize;
+    let mut items = Vec::with_capacity(docs.len().min(limit as usize));
+    for d in docs.iter().take(limit as usize) {
+        let mut item: T = sealed::open(state, venue_id, d).await?;
+        item.set_version(d.version);
+        items.push(item);
+    }
+    let next_cursor = if more {
+        docs.get(limit as usize - 1).and_then(|d| {
+            let key = if query.by_start { d.starts_at } else { Some(d.created_at) };
+            key.map(|k| cursor(k, d.id))
+        })
+    } else {
+        None
+    };
+    Ok(venuedesk_api::venue::Page { items, next_cursor })
+}
+
 /// 400 for query parameters that fail to parse (wrong types, unknown names).
 pub fn query_error(e: axum::extract::rejection::QueryRejection) -> ApiError {
     ApiError::with_detail(ProblemCode::BadRequest, e.body_text())

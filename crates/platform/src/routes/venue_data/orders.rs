@@ -12,7 +12,7 @@ use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::{NewOrder, Order, OrderItem, OrderStatusChange, Page, Product};
 use venuedesk_api::{Problem, ProblemCode};
 
-use super::{cursor, load, page_limit, parse_cursor, query_error};
+use super::{load, page_limit, page_of, parse_cursor, query_error};
 use crate::auth::context::AuthContext;
 use crate::domain::access::{authorize, not_found};
 use crate::domain::booking_rules::{ORDER_STATUSES, order_transition_allowed};
@@ -71,22 +71,8 @@ pub async fn list(
             format!("status must be one of {}", ORDER_STATUSES.join(", ")),
         ));
     }
-    let query = DocQuery {
-        status: q.status.clone(),
-        after: parse_cursor(q.cursor.as_deref())?,
-        limit: limit + 1,
-        ..DocQuery::default()
-    };
-    let docs = state.store.docs(vid, Entity::Order, &query).await?;
-    let more = docs.len() > limit as usize;
-    let mut items = Vec::new();
-    for d in docs.iter().take(limit as usize) {
-        let mut o: Order = sealed::open(&state, vid, d).await?;
-        o.version = d.version;
-        items.push(o);
-    }
-    let next_cursor = if more { docs.get(limit as usize - 1).map(|d| cursor(d.created_at, d.id)) } else { None };
-    Ok(Json(Page { items, next_cursor }))
+    let query = DocQuery { status: q.status.clone(), after: parse_cursor(q.cursor.as_deref())?, ..DocQuery::default() };
+    Ok(Json(page_of(&state, vid, Entity::Order, query, limit).await?))
 }
 
 /// Place an order (`orders:write`); prices and the total come from the venue's products.

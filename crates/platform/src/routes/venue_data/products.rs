@@ -11,7 +11,7 @@ use venuedesk_api::Problem;
 use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::{NewProduct, Page, Product, ProductPatch};
 
-use super::{cursor, load, page_limit, parse_cursor, query_error};
+use super::{load, page_limit, page_of, parse_cursor, query_error};
 use crate::auth::context::AuthContext;
 use crate::domain::access::authorize;
 use crate::domain::{sealed, validate};
@@ -64,17 +64,8 @@ pub async fn list(
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::ProductsRead)).await?;
     let Query(q) = q.map_err(query_error)?;
     let limit = page_limit(q.limit)?;
-    let query = DocQuery { after: parse_cursor(q.cursor.as_deref())?, limit: limit + 1, ..DocQuery::default() };
-    let docs = state.store.docs(scope.venue_id(), Entity::Product, &query).await?;
-    let more = docs.len() > limit as usize;
-    let mut items = Vec::new();
-    for d in docs.iter().take(limit as usize) {
-        let mut p: Product = sealed::open(&state, vid, d).await?;
-        p.version = d.version;
-        items.push(p);
-    }
-    let next_cursor = if more { docs.get(limit as usize - 1).map(|d| cursor(d.created_at, d.id)) } else { None };
-    Ok(Json(Page { items, next_cursor }))
+    let query = DocQuery { after: parse_cursor(q.cursor.as_deref())?, ..DocQuery::default() };
+    Ok(Json(page_of(&state, scope.venue_id(), Entity::Product, query, limit).await?))
 }
 
 /// Add a product (`products:write`). An optional client-chosen `id` makes offline creates safe.
