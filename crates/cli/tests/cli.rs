@@ -85,6 +85,38 @@ async fn venuedesk(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -
     .unwrap()
 }
 
+/// Signs up `email`, creates a venue as them, and returns (access token, venue id).
+async fn owner_with_venue(base: &str, email: &str, venue: &str, timezone: &str, capacity: i64) -> (String, String) {
+    let http = reqwest::Client::new();
+    http.post(format!("{base}/v1/auth/signup"))
+        .json(&json!({"email": email, "password": PASSWORD, "display_name": "Owner"}))
+        .send()
+        .await
+        .unwrap();
+    let pair: Value = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = pair["access_token"].as_str().unwrap().to_string();
+    let v: Value = http
+        .post(format!("{base}/v1/venues"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "v1")
+        .json(&json!({"name": venue, "timezone": timezone, "capacity": capacity}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (token, v["id"].as_str().unwrap().to_string())
+}
+
 fn secret_tool_has(attr: &str) -> bool {
     let out = Command::new("secret-tool").args(["search", "--all", "service", "venuedesk"]).output().unwrap();
     String::from_utf8_lossy(&out.stdout).contains(attr) || String::from_utf8_lossy(&out.stderr).contains(attr)
@@ -96,32 +128,7 @@ async fn a_front_desk_day_on_the_command_line() {
     let (addr, _pdir) = platform().await;
     let (base, online) = proxy(addr).await;
     // An owner with a venue, made directly through the API.
-    let http = reqwest::Client::new();
-    http.post(format!("{base}/v1/auth/signup"))
-        .json(&json!({"email": "cli@example.com", "password": PASSWORD, "display_name": "Cli"}))
-        .send()
-        .await
-        .unwrap();
-    let pair: Value = http
-        .post(format!("{base}/v1/auth/login"))
-        .json(&json!({"email": "cli@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let venue: Value = http
-        .post(format!("{base}/v1/venues"))
-        .bearer_auth(pair["access_token"].as_str().unwrap())
-        .header("Idempotency-Key", "v1")
-        .json(&json!({"name": "Pier Café", "timezone": "Europe/London", "capacity": 20}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (access, _vid) = owner_with_venue(&base, "cli@example.com", "Pier Café", "Europe/London", 20).await;
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
 
@@ -187,7 +194,6 @@ async fn a_front_desk_day_on_the_command_line() {
     assert_eq!((code, verified["events"].as_u64().unwrap() >= 4), (0, true));
 
     // No secret in any file of the data directory; logout wipes the cache and keychain.
-    let access = pair["access_token"].as_str().unwrap();
     for entry in walk(d) {
         let bytes = std::fs::read(&entry).unwrap();
         for needle in [PASSWORD, "Maud", "Nell", &access[access.len() - 20..]] {
@@ -203,7 +209,6 @@ async fn a_front_desk_day_on_the_command_line() {
     assert!(walk(&d.join("caches")).is_empty(), "cache wiped");
     let (code, _) = venuedesk(d, &["whoami"], None).await;
     assert_eq!(code, 3, "signed out");
-    let _ = venue;
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -227,33 +232,7 @@ async fn killing_the_cli_mid_sync_loses_and_doubles_nothing() {
     let (addr, _pdir) = platform().await;
     let (base, online) = proxy(addr).await;
     let http = reqwest::Client::new();
-    http.post(format!("{base}/v1/auth/signup"))
-        .json(&json!({"email": "kill@example.com", "password": PASSWORD, "display_name": "K"}))
-        .send()
-        .await
-        .unwrap();
-    let pair: Value = http
-        .post(format!("{base}/v1/auth/login"))
-        .json(&json!({"email": "kill@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = pair["access_token"].as_str().unwrap().to_string();
-    let venue: Value = http
-        .post(format!("{base}/v1/venues"))
-        .bearer_auth(&token)
-        .header("Idempotency-Key", "v1")
-        .json(&json!({"name": "Killjoy", "timezone": "UTC", "capacity": 1000}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let vid = venue["id"].as_str().unwrap().to_string();
+    let (token, vid) = owner_with_venue(&base, "kill@example.com", "Killjoy", "UTC", 1000).await;
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
     let (code, _) = venuedesk(

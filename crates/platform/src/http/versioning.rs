@@ -33,6 +33,13 @@ pub fn tagged<T: Serialize>(version: i64, body: T) -> Response {
     res
 }
 
+/// A `201 Created` JSON body with its `ETag`.
+pub fn created<T: Serialize>(version: i64, body: T) -> Response {
+    let mut res = tagged(version, body);
+    *res.status_mut() = axum::http::StatusCode::CREATED;
+    res
+}
+
 /// 412 unless `expected` is the current version.
 pub fn check(expected: i64, current: i64) -> ApiResult<()> {
     if expected == current {

@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
 use crate::http::json::ApiJson;
 use crate::http::request_id;
-use crate::http::versioning::{if_match, tagged};
+use crate::http::versioning::{created, if_match, tagged};
 use crate::routes::auth::new_opaque_token;
 use crate::state::AppState;
 use crate::store::{InvitationRecord, MemberRecord, RoleRecord, VenueRecord};
@@ -133,8 +133,7 @@ pub async fn create_venue(
         details: json!({ "name": venue.name, "timezone": venue.timezone, "capacity": venue.capacity }),
     };
     state.store.create_venue(&venue, &roles, auth.user_id, owner_role, audit).await?;
-    let mut res = tagged(venue.version, venue_dto(&venue));
-    *res.status_mut() = StatusCode::CREATED;
+    let res = created(venue.version, venue_dto(&venue));
     Ok(res)
 }
 
@@ -243,8 +242,7 @@ pub async fn create_role(
         json!({ "name": role.name, "permissions": role.permissions.names(), "require_mfa": role.require_mfa }),
     );
     let stored = state.store.put_role(vid, &role, None, audit).await?;
-    let mut res = tagged(stored.version, role_dto(&stored));
-    *res.status_mut() = StatusCode::CREATED;
+    let res = created(stored.version, role_dto(&stored));
     Ok(res)
 }
 

@@ -2,7 +2,7 @@
 //! the status machine.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -21,7 +21,7 @@ use crate::domain::{VenueScope, sealed, time_range, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
 use crate::http::json::ApiJson;
-use crate::http::versioning::{if_match, tagged};
+use crate::http::versioning::{created, if_match, tagged};
 use crate::state::AppState;
 use crate::store::{DocQuery, DocRecord, DocWrite, DomainError, Entity, StoreError};
 
@@ -191,8 +191,7 @@ pub async fn create(
     let audit =
         scope.audit(&state, "booking.create", "booking", Some(b.id.to_string()), audit_details(&state, vid, &b).await?);
     state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], true, &[], audit).await?;
-    let mut res = tagged(b.version, &b);
-    *res.status_mut() = StatusCode::CREATED;
+    let res = created(b.version, &b);
     Ok(subject(res, vid, b.id))
 }
 

@@ -20,7 +20,7 @@ use crate::domain::{VenueScope, sealed, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
 use crate::http::json::ApiJson;
-use crate::http::versioning::{if_match, tagged};
+use crate::http::versioning::{created, if_match, tagged};
 use crate::state::AppState;
 use crate::store::{DocQuery, DocRecord, DocWrite, Entity};
 
@@ -112,8 +112,7 @@ pub async fn create(
     let name = sealed::pii(&state, &pii::customer_scope(vid, c.id), &c.name).await?;
     let audit = scope.audit(&state, "customer.create", "customer", Some(c.id.to_string()), json!({ "name": name }));
     state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], false, &[], audit).await?;
-    let mut res = tagged(c.version, &c);
-    *res.status_mut() = StatusCode::CREATED;
+    let res = created(c.version, &c);
     Ok(subject(res, vid, c.id))
 }
 

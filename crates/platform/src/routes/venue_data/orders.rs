@@ -2,7 +2,6 @@
 //! machine.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -20,7 +19,7 @@ use crate::domain::{sealed, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
 use crate::http::json::ApiJson;
-use crate::http::versioning::tagged;
+use crate::http::versioning::{created, tagged};
 use crate::state::AppState;
 use crate::store::{DocQuery, DocRecord, DocWrite, DomainError, Entity, StoreError};
 
@@ -135,8 +134,7 @@ pub async fn create(
     let doc = doc_for(&state, vid, &o).await?;
     let audit = scope.audit(&state, "order.create", "order", Some(o.id.to_string()), json!({ "items": o.items.len(), "total_cents": o.total_cents, "currency": o.currency, "booking_id": o.booking_id }));
     state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], false, &[], audit).await?;
-    let mut res = tagged(o.version, &o);
-    *res.status_mut() = StatusCode::CREATED;
+    let res = created(o.version, &o);
     Ok(res)
 }
 

@@ -1,7 +1,7 @@
 //! The menu: products with prices in minor units.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use crate::domain::{sealed, validate};
 use crate::error::ApiResult;
 use crate::http::client_ip::ClientIp;
 use crate::http::json::ApiJson;
-use crate::http::versioning::{if_match, tagged};
+use crate::http::versioning::{created, if_match, tagged};
 use crate::state::AppState;
 use crate::store::{DocQuery, DocRecord, DocWrite, Entity};
 
@@ -93,8 +93,7 @@ pub async fn create(
     let doc = doc_for(&state, vid, &p, state.clock.now()).await?;
     let audit = scope.audit(&state, "product.create", "product", Some(p.id.to_string()), details(&p));
     state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], false, &[], audit).await?;
-    let mut res = tagged(p.version, &p);
-    *res.status_mut() = StatusCode::CREATED;
+    let res = created(p.version, &p);
     Ok(res)
 }
 

@@ -15,6 +15,11 @@ fn refused(e: DomainError) -> StoreError {
     StoreError::Domain(e)
 }
 
+/// Why a versioned update touched no row: the row is gone, or it moved on to `current`.
+fn stale_or_missing(current: Option<i64>) -> StoreError {
+    refused(current.map_or(DomainError::NotFound, DomainError::VersionMismatch))
+}
+
 /// Appends an audit event at the end of the venue's chain. Writes are serialised by the
 /// single writer connection, so two events can never claim the same place.
 pub(super) async fn append_audit_tx(tx: &mut Tx<'_>, d: &AuditDraft) -> StoreResult<i64> {
@@ -189,7 +194,7 @@ pub(super) async fn update_venue(
             .bind(v.id.to_string())
             .fetch_optional(&mut *tx)
             .await?;
-        return Err(refused(current.map_or(DomainError::NotFound, DomainError::VersionMismatch)));
+        return Err(stale_or_missing(current));
     }
     append_audit_tx(&mut tx, &audit).await?;
     tx.commit().await?;
@@ -275,7 +280,7 @@ pub(super) async fn put_role(
                         .bind(role.id.to_string())
                         .fetch_optional(&mut *tx)
                         .await?;
-                return Err(refused(current.map_or(DomainError::NotFound, DomainError::VersionMismatch)));
+                return Err(stale_or_missing(current));
             }
             RoleRecord { version: v + 1, ..role.clone() }
         }
@@ -723,7 +728,7 @@ pub(super) async fn write_docs(
                             .bind(d.entity.as_str())
                             .fetch_optional(&mut *tx)
                             .await?;
-                    return Err(refused(current.map_or(DomainError::NotFound, DomainError::VersionMismatch)));
+                    return Err(stale_or_missing(current));
                 }
             }
         }
