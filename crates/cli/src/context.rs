@@ -66,3 +66,18 @@ impl Ctx {
         Cache::open(&self.dir.join("caches"), id, self.keychain.clone()).context("opening the offline cache")
     }
 }
+
+/// Sends queued changes and pulls when the platform is reachable; offline is fine (the
+/// answer says which).
+pub async fn try_sync(ctx: &Ctx, cache: &mut Cache) -> anyhow::Result<bool> {
+    let session = ctx.session()?;
+    let report = cache.drain(&session, &mut |_, _| {}).await?;
+    if report.offline {
+        return Ok(false);
+    }
+    match cache.pull(&session, ctx.venue()?, &mut |_, _| {}).await {
+        Ok(_) => Ok(true),
+        Err(CoreError::Network(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -43,6 +43,10 @@ pub enum CoreError {
     Keychain(String),
     #[error("offline cache: {0}")]
     Cache(String),
+    /// A change the console refuses before sending it (an impossible status change, an
+    /// unknown product): the platform would refuse it too.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl CoreError {

@@ -206,6 +206,16 @@ async fn a_removed_permission_removes_the_cached_data() {
         )
         .await
         .unwrap();
+    let _: Value = owner
+        .call(
+            Method::POST,
+            &format!("/v1/venues/{vid}/customers"),
+            Some(&json!({"name": "Gus Grey", "allergens": ["sesame"]})),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
     let data = tempfile::tempdir().unwrap();
     let mut cache = Cache::open(
         data.path(),
@@ -216,6 +226,8 @@ async fn a_removed_permission_removes_the_cached_data() {
     cache.pull(&bob, vid, &mut |_, _| {}).await.unwrap();
     let window = (time::OffsetDateTime::now_utc(), time::OffsetDateTime::now_utc() + time::Duration::days(1));
     assert_eq!(cache.bookings(window.0, window.1, None, None).unwrap().len(), 1);
+    assert_eq!(cache.customers(Some("gus")).unwrap()[0].0.allergens, vec!["sesame".to_string()]);
+    assert!(cache.members().unwrap().is_empty(), "front desk may not read members");
     assert!(cache.may(venuedesk_api::permission::Permission::BookingsWrite).unwrap());
     // Bob moves to the kitchen: the next sync drops what he may no longer read.
     let bob_id = member_id(&owner, vid, "bob@example.com").await;
@@ -232,7 +244,22 @@ async fn a_removed_permission_removes_the_cached_data() {
     assert_eq!(res["role_id"], role("kitchen"));
     cache.pull(&bob, vid, &mut |_, _| {}).await.unwrap();
     assert!(cache.bookings(window.0, window.1, None, None).unwrap().is_empty(), "bookings gone from the device");
+    assert!(cache.customers(None).unwrap().is_empty(), "customers gone from the device");
     assert!(!cache.may(venuedesk_api::permission::Permission::BookingsRead).unwrap());
+    // Back at the front desk: the feed is read again from the start, so nothing is missing.
+    let _: Value = owner
+        .call(
+            Method::PATCH,
+            &format!("/v1/venues/{vid}/members/{bob_id}"),
+            Some(&json!({"role_id": role("front_desk")})),
+            None,
+            Some(2),
+        )
+        .await
+        .unwrap();
+    cache.pull(&bob, vid, &mut |_, _| {}).await.unwrap();
+    assert_eq!(cache.bookings(window.0, window.1, None, None).unwrap().len(), 1, "bookings back");
+    assert_eq!(cache.customers(None).unwrap().len(), 1, "customers back");
 }
 
 async fn member_id(owner: &Session, vid: Uuid, email: &str) -> String {

@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 use venuedesk_console_core::sync::NewBooking;
 
-use crate::context::Ctx;
+use crate::context::{Ctx, try_sync};
 use crate::output::emit;
 
 #[derive(Debug, Subcommand)]
@@ -53,20 +53,6 @@ pub enum BookingsCommand {
 fn to_utc(tz: chrono_tz::Tz, local: NaiveDateTime) -> anyhow::Result<time::OffsetDateTime> {
     let at = tz.from_local_datetime(&local).earliest().context("that local time does not exist (a clock change)")?;
     Ok(time::OffsetDateTime::from_unix_timestamp(at.timestamp())?)
-}
-
-/// Sends queued changes when the platform is reachable; offline is fine.
-async fn try_sync(ctx: &Ctx, cache: &mut venuedesk_console_core::cache::Cache) -> anyhow::Result<bool> {
-    let session = ctx.session()?;
-    let report = cache.drain(&session, &mut |_, _| {}).await?;
-    if report.offline {
-        return Ok(false);
-    }
-    match cache.pull(&session, ctx.venue()?, &mut |_, _| {}).await {
-        Ok(_) => Ok(true),
-        Err(venuedesk_console_core::CoreError::Network(_)) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
 }
 
 pub async fn run(ctx: &Ctx, c: BookingsCommand) -> anyhow::Result<()> {

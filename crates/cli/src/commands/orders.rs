@@ -1,12 +1,13 @@
-//! Orders: the kitchen queue. These go straight to the platform (not cached offline yet).
+//! Orders: the kitchen queue, read from the offline cache; new orders and status changes
+//! are queued and sent when the platform is reachable, like bookings.
 
+use anyhow::Context as _;
 use clap::Subcommand;
-use reqwest::Method;
 use serde_json::json;
 use uuid::Uuid;
-use venuedesk_api::venue::{Order, Page};
+use venuedesk_console_core::sync::NewOrderLine;
 
-use crate::context::Ctx;
+use crate::context::{Ctx, try_sync};
 use crate::output::emit;
 
 #[derive(Debug, Subcommand)]
@@ -22,34 +23,40 @@ pub enum OrdersCommand {
         #[arg(long)]
         table: Option<String>,
     },
-    Status {
-        id: Uuid,
-        status: String,
-    },
+    /// Move an order on: preparing, ready, served or cancelled.
+    Status { id: Uuid, status: String },
 }
 
 pub async fn run(ctx: &Ctx, c: OrdersCommand) -> anyhow::Result<()> {
-    let session = ctx.session()?;
+    let mut cache = ctx.cache()?;
     let vid = ctx.venue()?;
     match c {
         OrdersCommand::List { status } => {
-            let query = status.map(|s| format!("?status={s}")).unwrap_or_default();
-            let page: Page<Order> = session.get(&format!("/v1/venues/{vid}/orders{query}")).await?;
-            emit(ctx.json, &page, || {
-                page.items
+            let online = try_sync(ctx, &mut cache).await?;
+            let rows = cache.orders(status.as_deref())?;
+            let items: Vec<_> = rows.iter().map(|(o, pending)| json!({"order": o, "pending": pending})).collect();
+            emit(ctx.json, &json!({"online": online, "items": items}), || {
+                let mut lines: Vec<String> = rows
                     .iter()
-                    .map(|o| {
+                    .map(|(o, pending)| {
                         format!(
-                            "{}  {:<10} {:>6} {}  {} item(s)",
+                            "{}  {:<10} {:>8} {}  {} item(s){}",
                             o.id,
                             o.status,
-                            o.total_cents,
+                            format!("{}.{:02}", o.total_cents / 100, o.total_cents % 100),
                             o.currency,
-                            o.items.len()
+                            o.items.len(),
+                            if *pending { "  (pending)" } else { "" }
                         )
                     })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                    .collect();
+                if lines.is_empty() {
+                    lines.push("no orders".into());
+                }
+                if !online {
+                    lines.insert(0, "(offline: cached)".into());
+                }
+                lines.join("\n")
             });
         }
         OrdersCommand::Create { items, table } => {
@@ -57,24 +64,25 @@ pub async fn run(ctx: &Ctx, c: OrdersCommand) -> anyhow::Result<()> {
             for i in &items {
                 let (product, qty) =
                     i.split_once(':').ok_or_else(|| anyhow::anyhow!("{i:?} is not PRODUCT_ID:QUANTITY"))?;
-                lines.push(json!({"product_id": product.parse::<Uuid>()?, "quantity": qty.parse::<i64>()?}));
+                lines.push(NewOrderLine {
+                    product_id: product.parse().with_context(|| format!("{product:?} is not a product id"))?,
+                    quantity: qty.parse().with_context(|| format!("{qty:?} is not a quantity"))?,
+                    notes: None,
+                });
             }
-            let body = json!({"items": lines, "table_label": table});
-            let o: Order =
-                session.call(Method::POST, &format!("/v1/venues/{vid}/orders"), Some(&body), None, None).await?;
-            emit(ctx.json, &o, || format!("Order {} received: {} {}", o.id, o.total_cents, o.currency));
+            let o = cache.create_order(vid, lines, table, None)?;
+            let online = try_sync(ctx, &mut cache).await?;
+            let (now, pending) = cache.orders(None)?.into_iter().find(|(x, _)| x.id == o.id).unwrap_or((o, true));
+            emit(ctx.json, &json!({"order": now, "pending": pending, "online": online}), || {
+                format!("Order {} {}{}", now.id, now.status, if pending { " (offline: queued)" } else { "" })
+            });
         }
         OrdersCommand::Status { id, status } => {
-            let o: Order = session
-                .call(
-                    Method::POST,
-                    &format!("/v1/venues/{vid}/orders/{id}/status"),
-                    Some(&json!({"status": status})),
-                    None,
-                    None,
-                )
-                .await?;
-            emit(ctx.json, &o, || format!("Order {} is now {}", o.id, o.status));
+            let o = cache.set_order_status(vid, id, &status)?;
+            let online = try_sync(ctx, &mut cache).await?;
+            emit(ctx.json, &json!({"order": o, "online": online}), || {
+                format!("Order {} is now {}{}", o.id, o.status, if online { "" } else { " (offline: queued)" })
+            });
         }
     }
     Ok(())

@@ -2,7 +2,10 @@
 //! a random 256-bit key that lives only in the OS keychain. Reads come from here when the
 //! venue's Wi-Fi is down. Logging out, or learning the session was revoked, wipes it.
 
+pub mod records;
 pub mod schema;
+
+pub use records::Kind;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,12 +40,16 @@ impl CacheId {
     }
 }
 
-/// Connection settings (benchmarks apply the same to plain SQLite). A 32 MiB page cache
-/// keeps decrypted pages in memory between queries.
+/// Connection settings (benchmarks apply the same to plain SQLite). WAL + NORMAL: a
+/// committed change survives the process being killed at any point (only a power cut may
+/// lose the last commits), with no fsync per queued change. SQLCipher decrypts and
+/// authenticates a page when it is read from the file; a 64 MiB page cache (filled only as
+/// pages are read) keeps decrypted pages in memory, so a screen shown again costs what it
+/// costs on plain SQLite.
 pub const PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;";
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;";
 
-fn db_err(e: rusqlite::Error) -> CoreError {
+pub(crate) fn db_err(e: rusqlite::Error) -> CoreError {
     CoreError::Cache(e.to_string())
 }
 
@@ -81,10 +88,7 @@ impl Cache {
         let conn = Connection::open(&path).map_err(db_err)?;
         // A raw 256-bit key (no passphrase derivation needed): x'<64 hex digits>'.
         conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.expose_secret())).map_err(db_err)?;
-        // WAL + NORMAL: a committed change survives the process being killed at any point
-        // (only a power cut may lose the last commits); no fsync per queued change.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(db_err)?;
+        conn.execute_batch(PRAGMAS).map_err(db_err)?;
         schema::migrate(&conn)?;
         Ok(Cache { conn, path, id, keychain })
     }

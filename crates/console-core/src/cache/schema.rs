@@ -48,6 +48,20 @@ const STEPS: &[&str] = &[
      DROP TABLE bookings;
      ALTER TABLE bookings_by_start RENAME TO bookings;
      CREATE UNIQUE INDEX bookings_id ON bookings(id);",
+    // 4: orders, customers, products, members and roles (see records.rs). `sort_key` has
+    //    no declared type on purpose: an integer for orders, lower-cased text otherwise.
+    "CREATE TABLE records (
+         entity   TEXT NOT NULL,
+         id       TEXT NOT NULL,
+         sort_key,
+         status   TEXT,
+         search   TEXT NOT NULL,
+         version  INTEGER NOT NULL,
+         pending  INTEGER NOT NULL,
+         data     TEXT NOT NULL,
+         PRIMARY KEY (entity, id)
+     ) WITHOUT ROWID;
+     CREATE INDEX records_order ON records(entity, sort_key);",
 ];
 
 /// The bookings table as the cache has it now (benchmarks compare it on plain SQLite).

@@ -5,14 +5,22 @@
 //! twice. Network failures, 5xx and 429 stop the drain to retry later; 404/409/412/422
 //! park that entry as a conflict the user resolves. Pulling follows the change feed.
 
+mod bookings;
+mod customers;
+mod orders;
+mod pull;
+
+pub use bookings::NewBooking;
+pub use orders::NewOrderLine;
+
 use reqwest::Method;
-use rusqlite::{OptionalExtension, params};
-use serde_json::{Value, json};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use venuedesk_api::venue::{Booking, ChangeFeed};
+use venuedesk_api::venue::Booking;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Kind, records::store_record};
 use crate::error::CoreError;
 use crate::session::Session;
 
@@ -20,15 +28,39 @@ fn db(e: rusqlite::Error) -> CoreError {
     CoreError::Cache(e.to_string())
 }
 
-/// A booking made at the front desk, before the platform has seen it.
-#[derive(Debug, Clone)]
-pub struct NewBooking {
-    pub guest_name: String,
-    pub party_size: i64,
-    pub starts_at: OffsetDateTime,
-    pub duration_minutes: i64,
-    pub notes: Option<String>,
-    pub customer_id: Option<Uuid>,
+pub(crate) fn store_booking(conn: &Connection, b: &Booking, pending: bool) -> Result<(), CoreError> {
+    let data = serde_json::to_string(b).map_err(|e| CoreError::Cache(e.to_string()))?;
+    conn.prepare_cached(
+        "INSERT INTO bookings (id, starts_at, status, guest_name, version, pending, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, status = excluded.status, guest_name = excluded.guest_name, \
+         version = excluded.version, pending = excluded.pending, data = excluded.data",
+    )
+    .map_err(db)?
+    .execute(params![b.id.to_string(), b.starts_at.unix_timestamp(), b.status, b.guest_name.to_lowercase(), b.version, pending, data])
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Stores what the platform answered (or sent in the feed) for one entity, confirmed.
+pub(crate) fn store_answer(conn: &Connection, entity: &str, data: Value) -> Result<(), CoreError> {
+    if entity == "booking" {
+        let b: Booking = serde_json::from_value(data).map_err(|e| CoreError::Decode(e.to_string()))?;
+        return store_booking(conn, &b, false);
+    }
+    match Kind::parse(entity) {
+        Some(kind) => store_record(conn, kind, &data, false),
+        None => Ok(()), // a kind this console does not keep
+    }
+}
+
+/// Removes one entity (the platform deleted it, or the user may no longer read it).
+pub(crate) fn remove_entity(conn: &Connection, entity: &str, id: &str) -> Result<(), CoreError> {
+    if entity == "booking" {
+        conn.execute("DELETE FROM bookings WHERE id = ?1", params![id]).map_err(db)?;
+    } else {
+        conn.execute("DELETE FROM records WHERE entity = ?1 AND id = ?2", params![entity, id]).map_err(db)?;
+    }
+    Ok(())
 }
 
 /// seq, idempotency key, method, path, body, entity, entity id, state.
@@ -40,6 +72,8 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
     pub seq: i64,
+    /// `booking`, `order` or `customer`.
+    pub entity: String,
     pub entity_id: Uuid,
     pub code: String,
     pub detail: String,
@@ -60,7 +94,7 @@ pub struct DrainReport {
 /// How often one drain waits for a busy platform before leaving the rest for later.
 const BUSY_RETRIES: u32 = 6;
 
-fn enqueue(
+pub(crate) fn enqueue(
     tx: &rusqlite::Transaction<'_>,
     method: &str,
     path: &str,
@@ -76,75 +110,26 @@ fn enqueue(
     Ok(())
 }
 
-fn store_booking(tx: &rusqlite::Transaction<'_>, b: &Booking, pending: bool) -> Result<(), CoreError> {
-    let data = serde_json::to_string(b).map_err(|e| CoreError::Cache(e.to_string()))?;
-    tx.execute(
-        "INSERT INTO bookings (id, starts_at, status, guest_name, version, pending, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-         ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, status = excluded.status, guest_name = excluded.guest_name, \
-         version = excluded.version, pending = excluded.pending, data = excluded.data",
-        params![b.id.to_string(), b.starts_at.unix_timestamp(), b.status, b.guest_name.to_lowercase(), b.version, pending, data],
-    )
-    .map_err(db)?;
-    Ok(())
-}
-
 impl Cache {
-    /// Books a table here and now (pending until the platform confirms it). The id is a
-    /// client-made UUIDv7, so the booking can be seated or cancelled before it syncs.
-    pub fn create_booking(&mut self, venue_id: Uuid, new: NewBooking) -> Result<Booking, CoreError> {
-        let now = OffsetDateTime::now_utc();
-        let b = Booking {
-            id: Uuid::now_v7(),
-            guest_name: new.guest_name,
-            customer_id: new.customer_id,
-            party_size: new.party_size,
-            starts_at: new.starts_at,
-            ends_at: new.starts_at + time::Duration::minutes(new.duration_minutes),
-            duration_minutes: new.duration_minutes,
-            status: "confirmed".into(),
-            notes: new.notes,
-            version: 0,
-            created_at: now,
-        };
-        let body = json!({
-            "id": b.id, "guest_name": b.guest_name, "customer_id": b.customer_id, "party_size": b.party_size,
-            "starts_at": b.starts_at.format(&time::format_description::well_known::Rfc3339).map_err(|e| CoreError::Cache(e.to_string()))?,
-            "duration_minutes": b.duration_minutes, "notes": b.notes,
-        });
-        let tx = self.conn.transaction().map_err(db)?;
-        store_booking(&tx, &b, true)?;
-        enqueue(&tx, "POST", &format!("/v1/venues/{venue_id}/bookings"), Some(&body), "booking", b.id)?;
-        tx.commit().map_err(db)?;
-        Ok(b)
-    }
-
-    /// `seat`, `complete`, `cancel` or `no-show`, applied here and queued.
-    pub fn transition_booking(&mut self, venue_id: Uuid, id: Uuid, action: &str) -> Result<Booking, CoreError> {
-        let (mut b, _) = self.booking(id)?.ok_or_else(|| CoreError::Cache(format!("no booking {id} here")))?;
-        b.status = match (b.status.as_str(), action) {
-            ("confirmed", "seat") => "seated",
-            ("seated", "complete") => "completed",
-            ("confirmed", "cancel") => "cancelled",
-            ("confirmed", "no-show") => "no_show",
-            (from, _) => return Err(CoreError::Cache(format!("cannot {action} a {from} booking"))),
-        }
-        .to_string();
-        let tx = self.conn.transaction().map_err(db)?;
-        store_booking(&tx, &b, true)?;
-        enqueue(&tx, "POST", &format!("/v1/venues/{venue_id}/bookings/{id}/{action}"), None, "booking", id)?;
-        tx.commit().map_err(db)?;
-        Ok(b)
-    }
-
     pub fn outbox_len(&self) -> Result<u64, CoreError> {
         self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(db)
+    }
+
+    /// How many queued changes concern one entity.
+    pub fn queued_for(&self, id: Uuid) -> Result<u64, CoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM outbox WHERE entity_id = ?1", params![id.to_string()], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(db)
     }
 
     pub fn conflicts(&self) -> Result<Vec<Conflict>, CoreError> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT seq, entity_id, error_code, error_detail FROM outbox WHERE state = 'conflict' ORDER BY seq",
+                "SELECT seq, entity_id, error_code, error_detail, entity FROM outbox WHERE state = 'conflict' ORDER BY seq",
             )
             .map_err(db)?;
         let rows = stmt
@@ -154,13 +139,15 @@ impl Cache {
                     r.get::<_, String>(1)?,
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
                 ))
             })
             .map_err(db)?;
         rows.map(|r| {
-            let (seq, id, code, detail) = r.map_err(db)?;
+            let (seq, id, code, detail, entity) = r.map_err(db)?;
             Ok(Conflict {
                 seq,
+                entity,
                 entity_id: Uuid::parse_str(&id).unwrap_or_default(),
                 code: code.unwrap_or_default(),
                 detail: detail.unwrap_or_default(),
@@ -180,6 +167,7 @@ impl Cache {
         if let Some(id) = id {
             // Never confirmed by the platform: it goes; otherwise the pull brings it back.
             tx.execute("DELETE FROM bookings WHERE id = ?1 AND version = 0", params![id]).map_err(db)?;
+            tx.execute("DELETE FROM records WHERE id = ?1 AND version = 0", params![id]).map_err(db)?;
             tx.execute("UPDATE meta SET value = '0' WHERE key = 'since'", []).map_err(db)?;
         }
         tx.commit().map_err(db)
@@ -223,17 +211,13 @@ impl Cache {
                 Ok(answer) => {
                     let tx = self.conn.transaction().map_err(db)?;
                     tx.execute("DELETE FROM outbox WHERE seq = ?1", params![seq]).map_err(db)?;
-                    if entity == "booking"
-                        && let Ok(b) = serde_json::from_value::<Booking>(answer)
-                    {
-                        let still: i64 = tx
-                            .query_row("SELECT COUNT(*) FROM outbox WHERE entity_id = ?1", params![entity_id], |r| {
-                                r.get(0)
-                            })
-                            .map_err(db)?;
-                        if still == 0 {
-                            store_booking(&tx, &b, false)?;
-                        }
+                    let still: i64 = tx
+                        .query_row("SELECT COUNT(*) FROM outbox WHERE entity_id = ?1", params![entity_id], |r| r.get(0))
+                        .map_err(db)?;
+                    // The platform's answer is the truth, unless more local changes to the
+                    // same entity are still queued (they win until sent).
+                    if still == 0 {
+                        store_answer(&tx, &entity, answer)?;
                     }
                     tx.commit().map_err(db)?;
                     report.sent += 1;
@@ -263,6 +247,7 @@ impl Cache {
                         .map_err(db)?;
                     report.conflict = Some(Conflict {
                         seq,
+                        entity: entity.clone(),
                         entity_id: Uuid::parse_str(&entity_id).unwrap_or_default(),
                         code: code.as_str().into(),
                         detail,
@@ -274,63 +259,5 @@ impl Cache {
         }
         report.remaining = self.outbox_len()?;
         Ok(report)
-    }
-
-    /// Follows the change feed from the stored cursor; returns how many changes applied.
-    /// The membership is refreshed first: when the user may no longer read bookings, the
-    /// cached bookings go too.
-    pub async fn pull(&mut self, session: &Session, venue_id: Uuid, progress: Progress<'_>) -> Result<u64, CoreError> {
-        let me: venuedesk_api::me::MeResponse = session.get("/v1/me").await?;
-        let permissions =
-            me.memberships.iter().find(|m| m.venue_id == venue_id).map(|m| m.permissions.clone()).unwrap_or_default();
-        self.set_permissions(&permissions)?;
-        if !self.may(venuedesk_api::permission::Permission::BookingsRead)? {
-            let tx = self.conn.transaction().map_err(db)?;
-            tx.execute("DELETE FROM bookings WHERE id NOT IN (SELECT entity_id FROM outbox)", []).map_err(db)?;
-            tx.execute("DELETE FROM meta WHERE key = 'since'", []).map_err(db)?;
-            tx.commit().map_err(db)?;
-            return Ok(0);
-        }
-        let mut since: i64 = self.meta("since")?.and_then(|s| s.parse().ok()).unwrap_or(0);
-        let mut applied = 0;
-        loop {
-            let feed: ChangeFeed =
-                session.get(&format!("/v1/venues/{venue_id}/changes?since={since}&limit=200")).await?;
-            let tx = self.conn.transaction().map_err(db)?;
-            for c in &feed.changes {
-                if c.entity != "booking" {
-                    continue;
-                }
-                let id = c.id.to_string();
-                // A local change still queued wins until it is sent.
-                let queued: i64 = tx
-                    .query_row("SELECT COUNT(*) FROM outbox WHERE entity_id = ?1", params![id], |r| r.get(0))
-                    .map_err(db)?;
-                if queued > 0 {
-                    continue;
-                }
-                match (&c.op[..], &c.data) {
-                    ("upsert", Some(data)) => {
-                        let b: Booking =
-                            serde_json::from_value(data.clone()).map_err(|e| CoreError::Decode(e.to_string()))?;
-                        store_booking(&tx, &b, false)?;
-                    }
-                    _ => {
-                        tx.execute("DELETE FROM bookings WHERE id = ?1", params![id]).map_err(db)?;
-                    }
-                }
-                applied += 1;
-            }
-            since = feed.next_since;
-            tx.execute("INSERT INTO meta (key, value) VALUES ('since', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![since.to_string()])
-                .map_err(db)?;
-            tx.commit().map_err(db)?;
-            progress(applied, applied + u64::from(feed.has_more));
-            if !feed.has_more {
-                break;
-            }
-        }
-        self.set_meta("last_sync", &OffsetDateTime::now_utc().unix_timestamp().to_string())?;
-        Ok(applied)
     }
 }
