@@ -207,14 +207,23 @@ async fn initial_pull(e: &Env, m: usize) -> Result<(f64, f64, f64, Cache, tempfi
     let begin = Instant::now();
     let pulled = cache.pull(&e.session, vid, &mut |_, _| {}).await?;
     let rate = pulled as f64 / begin.elapsed().as_secs_f64();
-    if pulled as usize != m {
-        bail!("pulled {pulled} of {m}");
+    // The feed also carries the venue's members and roles (a handful of rows).
+    if (pulled as usize) < m {
+        bail!("pulled {pulled} rows for {m} bookings");
     }
     Ok((rate, before, peak_rss_mib(), cache, dir))
 }
 
-/// The day view over the same rows in SQLCipher and in plain SQLite.
-fn day_view(cache: &Cache, rounds: usize) -> Result<(Duration, Duration)> {
+/// The day view over the same rows in SQLCipher and in plain SQLite: `warm` on the
+/// connections that wrote the rows (pages already in each page cache, as on a console
+/// that has been running), `cold` on freshly opened connections, each day read once (the
+/// first look at each day after launch: SQLCipher decrypts every page it reads).
+struct DayView {
+    warm: (Duration, Duration),
+    cold: (Duration, Duration),
+}
+
+fn day_view(cache: &Cache, reopen: impl Fn() -> Result<Cache>, rounds: usize) -> Result<DayView> {
     let plain_dir = tempfile::tempdir()?;
     let plain = rusqlite::Connection::open(plain_dir.path().join("plain.db"))?;
     // The same schema and connection settings as the cache, without encryption.
@@ -243,30 +252,38 @@ fn day_view(cache: &Cache, rounds: usize) -> Result<(Duration, Duration)> {
     // The cache's own day-view statement, word for word.
     let query = "SELECT data, pending FROM bookings WHERE starts_at >= ?1 AND starts_at < ?2 \
                  AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR guest_name LIKE ?4 ESCAPE '\\') ORDER BY starts_at, id";
-    let mut encrypted = Duration::ZERO;
-    let mut unencrypted = Duration::ZERO;
-    for r in 0..rounds {
-        let from = day_start + time::Duration::days((r % 300) as i64);
-        let to = from + time::Duration::days(1);
-        let t = Instant::now();
-        let rows = cache.bookings(from, to, None, None)?;
-        encrypted += t.elapsed();
-        let t = Instant::now();
-        let mut stmt = plain.prepare_cached(query)?;
-        let plain_rows: Vec<(String, bool)> = stmt
-            .query_map(
-                rusqlite::params![from.unix_timestamp(), to.unix_timestamp(), None::<String>, None::<String>],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )?
-            .collect::<Result<_, _>>()?;
-        let decoded: Vec<Booking> =
-            plain_rows.iter().map(|(d, _)| serde_json::from_str(d)).collect::<Result<_, _>>()?;
-        unencrypted += t.elapsed();
-        if decoded.len() != rows.len() {
-            bail!("the two databases disagree");
+    let measure = |cache: &Cache, plain: &rusqlite::Connection| -> Result<(Duration, Duration)> {
+        let mut encrypted = Duration::ZERO;
+        let mut unencrypted = Duration::ZERO;
+        for r in 0..rounds {
+            let from = day_start + time::Duration::days((r % 300) as i64);
+            let to = from + time::Duration::days(1);
+            let t = Instant::now();
+            let rows = cache.bookings(from, to, None, None)?;
+            encrypted += t.elapsed();
+            let t = Instant::now();
+            let mut stmt = plain.prepare_cached(query)?;
+            let plain_rows: Vec<(String, bool)> = stmt
+                .query_map(
+                    rusqlite::params![from.unix_timestamp(), to.unix_timestamp(), None::<String>, None::<String>],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?
+                .collect::<Result<_, _>>()?;
+            let decoded: Vec<Booking> =
+                plain_rows.iter().map(|(d, _)| serde_json::from_str(d)).collect::<Result<_, _>>()?;
+            unencrypted += t.elapsed();
+            if decoded.len() != rows.len() {
+                bail!("the two databases disagree");
+            }
         }
-    }
-    Ok((encrypted / rounds as u32, unencrypted / rounds as u32))
+        Ok((encrypted / rounds as u32, unencrypted / rounds as u32))
+    };
+    let warm = measure(cache, &plain)?;
+    let fresh_cache = reopen()?;
+    let fresh_plain = rusqlite::Connection::open(plain_dir.path().join("plain.db"))?;
+    fresh_plain.execute_batch(venuedesk_console_core::cache::PRAGMAS)?;
+    let cold = measure(&fresh_cache, &fresh_plain)?;
+    Ok(DayView { warm, cold })
 }
 
 #[tokio::main]
@@ -288,21 +305,37 @@ async fn main() -> Result<()> {
         if synced / direct >= 0.8 { "met" } else { "MISSED" }
     );
 
-    let (rate, before, after, cache, _dir) = initial_pull(&e, m).await?;
+    let (rate, before, after, cache, cache_dir) = initial_pull(&e, m).await?;
     println!();
     println!("initial pull of {m} bookings into the encrypted cache");
     println!("  rows/s                 {rate:10.0}");
     println!("  peak RSS               {before:.1} MiB before, {after:.1} MiB after");
 
-    let (enc, plain) = day_view(&cache, 300)?;
-    let ratio = enc.as_secs_f64() / plain.as_secs_f64().max(f64::EPSILON);
+    let reopen = || {
+        Ok(Cache::open(
+            cache_dir.path(),
+            CacheId { server: e.base.clone(), email: "bench@example.com".into(), venue_id: cache.id().venue_id },
+            e.keychain.clone(),
+        )?)
+    };
+    let view = day_view(&cache, reopen, 300)?;
     println!();
     println!("day view over {m} bookings (one day, {} rows), mean of 300 queries", m / 300);
-    println!("  SQLCipher              {:10.3} ms", enc.as_secs_f64() * 1000.0);
-    println!("  plain SQLite           {:10.3} ms", plain.as_secs_f64() * 1000.0);
-    println!(
-        "  ratio                  {ratio:10.2}x  (target <= 1.3x: {})",
-        if ratio <= 1.3 { "met" } else { "MISSED" }
-    );
+    for (label, (enc, plain)) in
+        [("running console (page cache warm)", view.warm), ("first look after launch", view.cold)]
+    {
+        let ratio = enc.as_secs_f64() / plain.as_secs_f64().max(f64::EPSILON);
+        println!("  {label}");
+        println!("    SQLCipher            {:10.3} ms", enc.as_secs_f64() * 1000.0);
+        println!("    plain SQLite         {:10.3} ms", plain.as_secs_f64() * 1000.0);
+        println!(
+            "    ratio                {ratio:10.2}x  (target <= 1.3x: {})",
+            if ratio <= 1.3 { "met" } else { "MISSED" }
+        );
+    }
+    // Close the caches before the platform's runtime goes, so nothing is torn down under
+    // a live connection at exit.
+    drop(cache);
+    drop(cache_dir);
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! The console engine, with no GUI dependency: the platform API client, the session (access
-//! token in memory only, refresh token in the OS keychain), and — next — the encrypted
-//! offline cache, the outbox and sync. The desktop app and the `venuedesk` CLI sit on it.
+//! token in memory only, refresh token in the OS keychain), the encrypted offline cache,
+//! the outbox and sync, and verified audit exports. The desktop app and the `venuedesk` CLI sit on it.
 
 pub mod account;
+pub mod audit;
 pub mod cache;
 pub mod client;
 pub mod error;

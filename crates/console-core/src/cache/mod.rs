@@ -46,8 +46,7 @@ impl CacheId {
 /// authenticates a page when it is read from the file; a 64 MiB page cache (filled only as
 /// pages are read) keeps decrypted pages in memory, so a screen shown again costs what it
 /// costs on plain SQLite.
-pub const PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;";
+pub const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA busy_timeout = 5000;";
 
 pub(crate) fn db_err(e: rusqlite::Error) -> CoreError {
     CoreError::Cache(e.to_string())
@@ -196,6 +195,14 @@ impl Cache {
     /// Remembers the user's permissions in this venue (from `/v1/me`), for offline checks.
     pub fn set_permissions(&self, permissions: &[String]) -> Result<(), CoreError> {
         self.set_meta("permissions", &serde_json::to_string(permissions).map_err(|e| CoreError::Cache(e.to_string()))?)
+    }
+
+    /// The user's permissions in this venue as last seen (empty before the first sync).
+    pub fn permissions(&self) -> Result<Vec<String>, CoreError> {
+        match self.meta("permissions")? {
+            Some(raw) => serde_json::from_str(&raw).map_err(|e| CoreError::Cache(e.to_string())),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// "May I do this here?" from the cached membership, to hide what the user cannot do

@@ -121,6 +121,14 @@ impl Cache {
         tx.commit().map_err(db_err)
     }
 
+    /// Forgets one record (the platform deleted it and said so in its answer).
+    pub fn remove_record(&mut self, kind: Kind, id: &str) -> Result<(), CoreError> {
+        self.conn
+            .execute("DELETE FROM records WHERE entity = ?1 AND id = ?2", params![kind.as_str(), id])
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     /// Records of one kind in screen order, optionally by status and a search over names.
     pub fn records<T: DeserializeOwned>(
         &self,

@@ -301,7 +301,7 @@ impl Session {
         &self,
         path: &str,
         out: &mut W,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<u64, CoreError> {
         use tokio::io::AsyncWriteExt;
         let token = self.access_token().await?;

@@ -67,7 +67,7 @@ pub(crate) fn remove_entity(conn: &Connection, entity: &str, id: &str) -> Result
 type OutboxRow = (i64, String, String, String, Option<String>, String, String, String);
 
 /// Items done out of a total, for progress bars.
-pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
