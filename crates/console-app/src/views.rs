@@ -1,0 +1,357 @@
+//! What the screens show and send: the payload types of every desktop command. The UI's
+//! TypeScript types are generated from these (`ts-rs`, into ui/src/lib/bindings) when the
+//! tests run, so the two cannot drift. No token or key is ever part of a view.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct VenueView {
+    pub id: String,
+    pub name: String,
+    pub timezone: String,
+    #[ts(type = "number")]
+    pub capacity: i64,
+    pub role_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AppState {
+    pub server: Option<String>,
+    pub signed_in: bool,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub mfa_enabled: bool,
+    pub venues: Vec<VenueView>,
+    pub venue: Option<VenueView>,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum SignInOutcome {
+    SignedIn { state: Box<AppState> },
+    MfaRequired { methods: Vec<String> },
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ConflictView {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub entity: String,
+    pub entity_id: String,
+    pub code: String,
+    pub message: String,
+    /// What the change was, in words ("Booking for Ava, 4 people, 19:30").
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncStatus {
+    pub online: bool,
+    #[ts(type = "number")]
+    pub pending: u64,
+    pub last_sync: Option<String>,
+    pub syncing: bool,
+    pub conflicts: Vec<ConflictView>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ProgressTask {
+    Sync,
+    Export,
+}
+
+/// Sent as the Tauri event `progress`. `total` 0 means "unknown" (a streamed export).
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[ts(export)]
+pub struct Progress {
+    pub task: ProgressTask,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum BookingStatus {
+    Confirmed,
+    Seated,
+    Completed,
+    Cancelled,
+    NoShow,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct BookingView {
+    pub id: String,
+    pub guest_name: String,
+    pub customer_id: Option<String>,
+    #[ts(type = "number")]
+    pub party_size: i64,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub local_date: String,
+    pub local_time: String,
+    #[ts(type = "number")]
+    pub duration_minutes: i64,
+    pub status: BookingStatus,
+    pub notes: Option<String>,
+    #[ts(type = "number")]
+    pub version: i64,
+    pub pending: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SlotView {
+    pub time: String,
+    #[ts(type = "number")]
+    pub covers: i64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DayView {
+    pub date: String,
+    pub timezone: String,
+    #[ts(type = "number")]
+    pub capacity: i64,
+    pub bookings: Vec<BookingView>,
+    pub slots: Vec<SlotView>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct BookingInput {
+    pub guest_name: String,
+    #[ts(type = "number")]
+    pub party_size: i64,
+    pub date: String,
+    pub time: String,
+    #[ts(type = "number")]
+    pub duration_minutes: i64,
+    pub notes: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OrderStatus {
+    Received,
+    Preparing,
+    Ready,
+    Served,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OrderItemView {
+    pub product_id: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub quantity: i64,
+    #[ts(type = "number")]
+    pub unit_price_cents: i64,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OrderView {
+    pub id: String,
+    pub status: OrderStatus,
+    pub items: Vec<OrderItemView>,
+    #[ts(type = "number")]
+    pub total_cents: i64,
+    pub currency: String,
+    pub booking_id: Option<String>,
+    pub table_label: Option<String>,
+    pub created_at: String,
+    pub local_time: String,
+    #[ts(type = "number")]
+    pub version: i64,
+    pub pending: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct OrderLineInput {
+    pub product_id: String,
+    #[ts(type = "number")]
+    pub quantity: i64,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ProductView {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    #[ts(type = "number")]
+    pub price_cents: i64,
+    pub currency: String,
+    pub available: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CustomerView {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub allergens: Vec<String>,
+    pub dietary_notes: Option<String>,
+    #[ts(type = "number")]
+    pub version: i64,
+    pub pending: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct CustomerInput {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub allergens: Vec<String>,
+    pub dietary_notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct MemberView {
+    pub user_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub mfa_enabled: bool,
+    pub joined_at: String,
+    pub is_me: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RoleView {
+    pub id: String,
+    pub name: String,
+    pub builtin: bool,
+    pub permissions: Vec<String>,
+    pub require_mfa: bool,
+    #[ts(type = "number")]
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct RoleInput {
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub require_mfa: bool,
+}
+
+/// The invitation's single-use token is shown once, to hand to the invitee.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct InvitationView {
+    pub id: String,
+    pub token: String,
+    pub expires_at: String,
+    pub email: String,
+}
+
+impl std::fmt::Debug for InvitationView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvitationView").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
+pub struct AuditFilter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AuditEventView {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub at: String,
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    /// The event's details as JSON text (personal data stays an opaque sealed string).
+    pub details: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AuditPage {
+    pub items: Vec<AuditEventView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ExportResult {
+    pub path: String,
+    #[ts(type = "number")]
+    pub events: u64,
+    pub verified: bool,
+    pub message: String,
+}
+
+/// The TOTP secret is shown to the user once, to put in an authenticator app.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct TotpEnrollment {
+    pub secret: String,
+    pub otpauth_uri: String,
+    /// `data:image/svg+xml;base64,…`
+    pub qr_svg_data_uri: String,
+}
+
+impl std::fmt::Debug for TotpEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpEnrollment { .. }")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SessionView {
+    pub id: String,
+    pub device_name: Option<String>,
+    pub created_at: String,
+    pub last_used_at: String,
+    pub ip: Option<String>,
+    pub current: bool,
+}
