@@ -1,0 +1,142 @@
+// The ONLY module that talks to the Rust side (invoke / listen). One typed function per
+// command of docs/desktop-ipc.md. Every rejection is normalised to AppError {code, message}.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { save } from "@tauri-apps/plugin-dialog";
+import type { AppError } from "./bindings/AppError";
+import type { AppState } from "./bindings/AppState";
+import type { AuditFilter } from "./bindings/AuditFilter";
+import type { AuditPage } from "./bindings/AuditPage";
+import type { BookingInput } from "./bindings/BookingInput";
+import type { BookingView } from "./bindings/BookingView";
+import type { CustomerInput } from "./bindings/CustomerInput";
+import type { CustomerView } from "./bindings/CustomerView";
+import type { DayView } from "./bindings/DayView";
+import type { ExportResult } from "./bindings/ExportResult";
+import type { InvitationView } from "./bindings/InvitationView";
+import type { MemberView } from "./bindings/MemberView";
+import type { OrderView } from "./bindings/OrderView";
+import type { ProductView } from "./bindings/ProductView";
+import type { Progress } from "./bindings/Progress";
+import type { RoleInput } from "./bindings/RoleInput";
+import type { RoleView } from "./bindings/RoleView";
+import type { SessionView } from "./bindings/SessionView";
+import type { SignInOutcome } from "./bindings/SignInOutcome";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import type { TotpEnrollment } from "./bindings/TotpEnrollment";
+
+export type { AppError };
+export type BookingAction = "seat" | "complete" | "cancel" | "no-show";
+export type OrderStatus = OrderView["status"];
+/** `create_order` item argument (inline in the contract, no named type). */
+export type OrderItemInput = { product_id: string; quantity: number; notes: string | null };
+
+export function isAppError(e: unknown): e is AppError {
+  return (
+    typeof e === "object" && e !== null &&
+    typeof (e as AppError).code === "string" && typeof (e as AppError).message === "string"
+  );
+}
+
+export function toAppError(e: unknown): AppError {
+  if (isAppError(e)) return { code: e.code, message: e.message };
+  if (e instanceof Error) return { code: "internal", message: e.message };
+  if (typeof e === "string") return { code: "internal", message: e };
+  return { code: "internal", message: "Something went wrong." };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+// session
+export const appState = () => call<AppState>("app_state");
+export const signIn = (server: string, email: string, password: string) =>
+  call<SignInOutcome>("sign_in", { server, email, password });
+export const completeMfa = (code: string) => call<AppState>("complete_mfa", { code });
+export const signOut = () => call<null>("sign_out");
+export const selectVenue = (venueId: string) => call<AppState>("select_venue", { venueId });
+
+// sync
+export const syncStatus = () => call<SyncStatus>("sync_status");
+export const syncNow = () => call<SyncStatus>("sync_now");
+export const resolveConflict = (seq: number, action: "retry" | "discard") =>
+  call<SyncStatus>("resolve_conflict", { seq, action });
+
+// bookings
+export const dayView = (date: string | null, search: string | null) =>
+  call<DayView>("day_view", { date, search });
+export const createBooking = (input: BookingInput) => call<BookingView>("create_booking", { input });
+export const updateBooking = (id: string, input: BookingInput) =>
+  call<BookingView>("update_booking", { id, input });
+export const bookingAction = (id: string, action: BookingAction) =>
+  call<BookingView>("booking_action", { id, action });
+
+// orders & products
+export const listOrders = () => call<OrderView[]>("list_orders");
+export const createOrder = (items: OrderItemInput[], tableLabel: string | null) =>
+  call<OrderView>("create_order", { items, tableLabel });
+export const setOrderStatus = (id: string, status: OrderStatus) =>
+  call<OrderView>("set_order_status", { id, status });
+export const listProducts = () => call<ProductView[]>("list_products");
+
+// customers
+export const listCustomers = (search: string | null) =>
+  call<CustomerView[]>("list_customers", { search });
+export const createCustomer = (input: CustomerInput) => call<CustomerView>("create_customer", { input });
+export const exportCustomer = (id: string, path: string) =>
+  call<string>("export_customer", { id, path });
+export const eraseCustomer = (id: string) => call<null>("erase_customer", { id });
+
+// team & roles
+export const listMembers = () => call<MemberView[]>("list_members");
+export const listRoles = () => call<RoleView[]>("list_roles");
+export const inviteMember = (email: string, roleId: string) =>
+  call<InvitationView>("invite_member", { email, roleId });
+export const setMemberRole = (userId: string, roleId: string) =>
+  call<MemberView>("set_member_role", { userId, roleId });
+export const removeMember = (userId: string) => call<null>("remove_member", { userId });
+export const saveRole = (id: string | null, input: RoleInput) => call<RoleView>("save_role", { id, input });
+export const deleteRole = (id: string) => call<null>("delete_role", { id });
+
+// audit
+export const auditPage = (filter: AuditFilter, cursor: string | null) =>
+  call<AuditPage>("audit_page", { filter, cursor });
+export const exportAudit = (filter: AuditFilter, format: "csv" | "jsonl", path: string) =>
+  call<ExportResult>("export_audit", { filter, format, path });
+
+// account security
+export const totpBegin = (password: string) => call<TotpEnrollment>("totp_begin", { password });
+export const totpConfirm = (code: string) => call<string[]>("totp_confirm", { code });
+export const totpDisable = (password: string, code: string) => call<null>("totp_disable", { password, code });
+export const listSessions = () => call<SessionView[]>("list_sessions");
+export const revokeSession = (id: string) => call<null>("revoke_session", { id });
+export const changePassword = (current: string, next: string) =>
+  call<null>("change_password", { current, next });
+export const saveTextFile = (path: string, contents: string) =>
+  call<null>("save_text_file", { path, contents });
+
+// events & dialogs
+export async function onProgress(cb: (p: Progress) => void): Promise<UnlistenFn> {
+  try {
+    return await listen<Progress>("progress", (ev) => cb(ev.payload));
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+/** Native save dialog; resolves to the chosen path or null when cancelled. */
+export async function chooseSavePath(
+  defaultPath: string,
+  filters: { name: string; extensions: string[] }[],
+): Promise<string | null> {
+  try {
+    return await save({ defaultPath, filters });
+  } catch (e) {
+    throw toAppError(e);
+  }
+}

@@ -1,0 +1,354 @@
+// A stateful stand-in for the Rust side, answering every command of docs/desktop-ipc.md
+// through @tauri-apps/api/mocks. Used by `npm run build:mock`, the a11y run and unit tests.
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import type { AppError } from "../lib/bindings/AppError";
+import type { AppState } from "../lib/bindings/AppState";
+import type { AuditFilter } from "../lib/bindings/AuditFilter";
+import type { BookingInput } from "../lib/bindings/BookingInput";
+import type { BookingView } from "../lib/bindings/BookingView";
+import type { CustomerInput } from "../lib/bindings/CustomerInput";
+import type { CustomerView } from "../lib/bindings/CustomerView";
+import type { DayView } from "../lib/bindings/DayView";
+import type { MemberView } from "../lib/bindings/MemberView";
+import type { OrderView } from "../lib/bindings/OrderView";
+import type { RoleInput } from "../lib/bindings/RoleInput";
+import type { RoleView } from "../lib/bindings/RoleView";
+import type { SyncStatus } from "../lib/bindings/SyncStatus";
+import { BUILTIN_ROLE_PERMISSIONS, type BuiltinRole } from "../lib/permissions";
+import { pad, todayIn } from "../lib/time";
+import {
+  CUSTOMERS, MEMBERS, PRODUCTS, QR_SVG_DATA_URI, ROLES, TZ, VENUES,
+  auditEvents, dayBookings, initialOrders, initialSessions, makeBooking,
+} from "./fixtures";
+
+export type MockOptions = {
+  signedOut?: boolean;
+  /** number of bookings on today's date (default 14) */
+  bookingsToday?: number;
+  mfaOnSignIn?: boolean;
+  conflicts?: boolean;
+  /** override or extend answers (return undefined to fall through) */
+  override?: (cmd: string, args: Record<string, unknown>) => unknown;
+};
+
+export type MockBackend = {
+  calls: { cmd: string; args: Record<string, unknown> }[];
+  state: { orders: OrderView[]; bookings: Map<string, BookingView[]>; customers: CustomerView[]; sync: SyncStatus };
+};
+
+const fail = (code: string, message: string): AppError => ({ code, message });
+const CHECK_KEYS = new Set(["app_state", "sign_in", "complete_mfa", "sign_out", "save_text_file", "plugin:dialog|save"]);
+
+export function installMockBackend(role: BuiltinRole = "owner", opts: MockOptions = {}): MockBackend {
+  const today = todayIn(TZ);
+  const venues = VENUES.map((v) => ({ ...v, role_name: role }));
+  const permissions: string[] = [...BUILTIN_ROLE_PERMISSIONS[role]];
+  let mfaEnabled = role === "owner";
+  const state: AppState = {
+    server: "https://api.venuedesk.example",
+    signed_in: !opts.signedOut,
+    email: opts.signedOut ? null : `${role}@harbour.example`,
+    display_name: opts.signedOut ? null : role.replace("_", " "),
+    mfa_enabled: mfaEnabled,
+    venues: opts.signedOut ? [] : venues,
+    venue: opts.signedOut ? null : venues[0],
+    permissions: opts.signedOut ? [] : permissions,
+  };
+  const bookings = new Map<string, BookingView[]>([[today, dayBookings(today, opts.bookingsToday ?? 14)]]);
+  let orders = initialOrders();
+  let customers = CUSTOMERS.map((c) => ({ ...c, allergens: [...c.allergens] }));
+  let members: MemberView[] = MEMBERS.map((m) => ({ ...m }));
+  let roles: RoleView[] = ROLES.map((r) => ({ ...r, permissions: [...r.permissions] }));
+  let sessions = initialSessions();
+  const audit = auditEvents(180);
+  const sync: SyncStatus = {
+    online: true, pending: 0, last_sync: new Date(Date.now() - 60_000).toISOString(), syncing: false,
+    conflicts: opts.conflicts
+      ? [
+          { seq: 7, entity: "booking", entity_id: "b-x1", code: "capacity_exceeded", message: "The venue is full at 19:30.", summary: "New booking: Farah Ali, 6 at 19:30" },
+          { seq: 9, entity: "order", entity_id: "o-x2", code: "version_mismatch", message: "Someone else changed this order.", summary: "Order Table 3 → ready" },
+        ]
+      : [],
+  };
+  const backend: MockBackend = { calls: [], state: { orders, bookings, customers, sync } };
+  let nextId = 1000;
+  const uid = (p: string) => `${p}-${nextId++}`;
+  const need = (p: string) => {
+    if (!permissions.includes(p)) throw fail("forbidden", `Your role cannot do this (needs ${p}).`);
+  };
+  const snapshot = () => JSON.parse(JSON.stringify({ ...sync, pending: sync.pending, conflicts: sync.conflicts })) as SyncStatus;
+
+  function day(date: string | null, search: string | null): DayView {
+    const d = date ?? today;
+    let list = bookings.get(d) ?? [];
+    const slots = [];
+    for (let m = 10 * 60; m < 24 * 60; m += 15) {
+      let covers = 0;
+      for (const b of list) {
+        if (b.status !== "confirmed" && b.status !== "seated") continue;
+        const [h, mm] = b.local_time.split(":").map(Number);
+        const s = h * 60 + mm;
+        if (s <= m && m < s + b.duration_minutes) covers += b.party_size;
+      }
+      slots.push({ time: `${pad(Math.floor(m / 60))}:${pad(m % 60)}`, covers });
+    }
+    if (search) list = list.filter((b) => b.guest_name.toLowerCase().includes(search.toLowerCase()));
+    list = [...list].sort((a, b) => a.local_time.localeCompare(b.local_time));
+    return { date: d, timezone: TZ, capacity: state.venue?.capacity ?? 40, bookings: list, slots };
+  }
+  function findBooking(id: string): BookingView {
+    for (const list of bookings.values()) {
+      const b = list.find((x) => x.id === id);
+      if (b) return b;
+    }
+    throw fail("not_found", "That booking no longer exists.");
+  }
+  function validateBooking(input: BookingInput) {
+    if (!input.guest_name.trim()) throw fail("validation_failed", "Guest name is required.");
+    if (input.party_size < 1 || input.party_size > 100) throw fail("validation_failed", "Party size must be 1 to 100.");
+  }
+  const ACTIONS: Record<string, [BookingView["status"][], BookingView["status"]]> = {
+    seat: [["confirmed"], "seated"],
+    complete: [["seated"], "completed"],
+    cancel: [["confirmed"], "cancelled"],
+    "no-show": [["confirmed"], "no_show"],
+  };
+
+  async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown> {
+    if (!state.signed_in && !CHECK_KEYS.has(cmd)) throw fail("not_signed_in", "Please sign in first.");
+    switch (cmd) {
+      case "app_state": return structuredClone(state);
+      case "sign_in": {
+        const email = String(a.email);
+        if (email.startsWith("locked")) throw fail("locked_out", "Account locked for 15 minutes.");
+        if (email.startsWith("slow")) throw fail("rate_limited", "Too many requests.");
+        if (a.password !== "correct horse") throw fail("invalid_credentials", "Wrong email or password.");
+        if (opts.mfaOnSignIn || email.startsWith("mfa")) return { kind: "mfa_required", methods: ["totp", "recovery_code"] };
+        signInAs(email, String(a.server));
+        return { kind: "signed_in", state: structuredClone(state) };
+      }
+      case "complete_mfa": {
+        if (!/^\d{6}$/.test(String(a.code)) && !/^[a-z0-9]{4}-[a-z0-9]{4}$/i.test(String(a.code))) throw fail("invalid_mfa_code", "Invalid code.");
+        signInAs(`${role}@harbour.example`, state.server ?? "");
+        return structuredClone(state);
+      }
+      case "sign_out":
+        Object.assign(state, { signed_in: false, email: null, display_name: null, venues: [], venue: null, permissions: [] });
+        return null;
+      case "select_venue": {
+        const v = venues.find((x) => x.id === a.venueId);
+        if (!v) throw fail("no_venue", "No such venue.");
+        state.venue = v;
+        return structuredClone(state);
+      }
+      case "sync_status": return snapshot();
+      case "sync_now": {
+        sync.syncing = true;
+        const total = Math.max(sync.pending, 3);
+        for (let i = 1; i <= total; i++) {
+          await new Promise((r) => setTimeout(r, 120));
+          await emit("progress", { task: "sync", done: i, total });
+        }
+        sync.syncing = false;
+        sync.pending = 0;
+        sync.last_sync = new Date().toISOString();
+        for (const list of bookings.values()) for (const b of list) b.pending = false;
+        for (const o of orders) o.pending = false;
+        for (const c of customers) c.pending = false;
+        return snapshot();
+      }
+      case "resolve_conflict":
+        sync.conflicts = sync.conflicts.filter((c) => c.seq !== a.seq);
+        if (a.action === "retry") sync.pending += 1;
+        return snapshot();
+      case "day_view": need("bookings:read"); return day((a.date as string | null) ?? null, (a.search as string | null) ?? null);
+      case "create_booking": {
+        need("bookings:write");
+        const input = a.input as BookingInput;
+        validateBooking(input);
+        const b = makeBooking(uid("b"), input.date, input.time, input.guest_name, input.party_size, input.duration_minutes, "confirmed",
+          { notes: input.notes, customer_id: input.customer_id, pending: !sync.online });
+        if (!sync.online) sync.pending += 1;
+        bookings.set(input.date, [...(bookings.get(input.date) ?? []), b]);
+        return b;
+      }
+      case "update_booking": {
+        need("bookings:write");
+        if (!sync.online) throw fail("offline", "Editing a booking needs a connection to the server.");
+        const input = a.input as BookingInput;
+        validateBooking(input);
+        const old = findBooking(String(a.id));
+        const b = makeBooking(old.id, input.date, input.time, input.guest_name, input.party_size, input.duration_minutes, old.status,
+          { notes: input.notes, customer_id: input.customer_id, version: old.version + 1 });
+        bookings.set(old.local_date, (bookings.get(old.local_date) ?? []).filter((x) => x.id !== old.id));
+        bookings.set(input.date, [...(bookings.get(input.date) ?? []), b]);
+        return b;
+      }
+      case "booking_action": {
+        need("bookings:write");
+        const b = findBooking(String(a.id));
+        const rule = ACTIONS[String(a.action)];
+        if (!rule || !rule[0].includes(b.status)) throw fail("invalid_transition", `A ${b.status} booking cannot be ${a.action}.`);
+        b.status = rule[1];
+        b.version += 1;
+        return { ...b };
+      }
+      case "list_orders": need("orders:read"); return structuredClone(orders);
+      case "create_order": {
+        need("orders:write");
+        const items = (a.items as { product_id: string; quantity: number; notes: string | null }[]).map((it) => {
+          const p = PRODUCTS.find((x) => x.id === it.product_id);
+          if (!p) throw fail("validation_failed", "Unknown product.");
+          return { product_id: p.id, name: p.name, quantity: it.quantity, unit_price_cents: p.price_cents, notes: it.notes };
+        });
+        const o: OrderView = { id: uid("o"), status: "received", items, total_cents: items.reduce((s, x) => s + x.quantity * x.unit_price_cents, 0),
+          currency: "GBP", booking_id: null, table_label: (a.tableLabel as string | null) ?? null, created_at: new Date().toISOString(),
+          local_time: "19:00", version: 1, pending: false };
+        orders = [...orders, o];
+        backend.state.orders = orders;
+        return o;
+      }
+      case "set_order_status": {
+        need("orders:write");
+        const o = orders.find((x) => x.id === a.id);
+        if (!o) throw fail("not_found", "No such order.");
+        const order = ["received", "preparing", "ready", "served"];
+        if (a.status !== "cancelled" && order.indexOf(String(a.status)) !== order.indexOf(o.status) + 1)
+          throw fail("invalid_transition", `An order that is ${o.status} cannot become ${a.status}.`);
+        o.status = a.status as OrderView["status"];
+        o.version += 1;
+        return { ...o };
+      }
+      case "list_products": need("products:read"); return structuredClone(PRODUCTS);
+      case "list_customers": {
+        need("customers:read");
+        const s = ((a.search as string | null) ?? "").toLowerCase();
+        return structuredClone(customers.filter((c) => !s || c.name.toLowerCase().includes(s) || (c.email ?? "").includes(s)));
+      }
+      case "create_customer": {
+        need("customers:write");
+        const input = a.input as CustomerInput;
+        if (!input.name.trim()) throw fail("validation_failed", "Name is required.");
+        const c: CustomerView = { id: uid("c"), ...input, version: 1, pending: !sync.online };
+        customers = [...customers, c];
+        backend.state.customers = customers;
+        return c;
+      }
+      case "export_customer": need("customers:read"); return String(a.path);
+      case "erase_customer":
+        need("customers:erase");
+        customers = customers.filter((c) => c.id !== a.id);
+        backend.state.customers = customers;
+        return null;
+      case "list_members": need("members:read"); return structuredClone(members);
+      case "list_roles": need("members:read"); return structuredClone(roles);
+      case "invite_member": {
+        need("members:manage");
+        return { id: uid("inv"), token: "vd_inv_7Q2mX9kPz4", expires_at: new Date(Date.now() + 7 * 86400_000).toISOString(), email: String(a.email) };
+      }
+      case "set_member_role": {
+        need("members:manage");
+        const m = members.find((x) => x.user_id === a.userId);
+        const r = roles.find((x) => x.id === a.roleId);
+        if (!m || !r) throw fail("not_found", "No such member or role.");
+        const owners = members.filter((x) => x.role_id === "r-owner");
+        if (m.role_id === "r-owner" && r.id !== "r-owner" && owners.length === 1) throw fail("last_owner", "Refused: last owner.");
+        m.role_id = r.id;
+        m.role_name = r.name;
+        return { ...m };
+      }
+      case "remove_member": {
+        need("members:manage");
+        const m = members.find((x) => x.user_id === a.userId);
+        if (m && m.role_id === "r-owner" && members.filter((x) => x.role_id === "r-owner").length === 1) throw fail("last_owner", "Refused: last owner.");
+        members = members.filter((x) => x.user_id !== a.userId);
+        return null;
+      }
+      case "save_role": {
+        need("roles:manage");
+        const input = a.input as RoleInput;
+        if (a.id) {
+          const r = roles.find((x) => x.id === a.id);
+          if (!r) throw fail("not_found", "No such role.");
+          if (r.builtin && (input.name !== r.name || [...input.permissions].sort().join() !== [...r.permissions].sort().join()))
+            throw fail("validation_failed", "Built-in roles keep their name and permissions.");
+          Object.assign(r, { ...input, version: r.version + 1 });
+          return { ...r };
+        }
+        const r: RoleView = { id: uid("r"), builtin: false, version: 1, ...input };
+        roles = [...roles, r];
+        return r;
+      }
+      case "delete_role": need("roles:manage"); roles = roles.filter((r) => r.id !== a.id || r.builtin); return null;
+      case "audit_page": {
+        need("audit:read");
+        const f = a.filter as AuditFilter;
+        const items = filterAudit(f);
+        const start = a.cursor ? Number(a.cursor) : 0;
+        const page = items.slice(start, start + 50);
+        return { items: page, next_cursor: start + 50 < items.length ? String(start + 50) : null };
+      }
+      case "export_audit": {
+        need("audit:export");
+        const items = filterAudit(a.filter as AuditFilter);
+        const total = 4;
+        for (let i = 1; i <= total; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          await emit("progress", { task: "export", done: i, total });
+        }
+        return { path: String(a.path), events: items.length, verified: true, message: "Hash chain intact." };
+      }
+      case "totp_begin":
+        if (!a.password) throw fail("invalid_credentials", "Password is wrong.");
+        return { secret: "JBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/Venuedesk:owner?secret=JBSWY3DPEHPK3PXP", qr_svg_data_uri: QR_SVG_DATA_URI };
+      case "totp_confirm":
+        if (!/^\d{6}$/.test(String(a.code))) throw fail("invalid_mfa_code", "Invalid code.");
+        mfaEnabled = true;
+        state.mfa_enabled = true;
+        return Array.from({ length: 10 }, (_, i) => `r${i}x7-k${i}p2`);
+      case "totp_disable":
+        if (!/^\d{6}$/.test(String(a.code))) throw fail("invalid_mfa_code", "Invalid code.");
+        mfaEnabled = false;
+        state.mfa_enabled = false;
+        return null;
+      case "list_sessions": return structuredClone(sessions);
+      case "revoke_session": sessions = sessions.filter((s) => s.id !== a.id); return null;
+      case "change_password":
+        if (a.current !== "correct horse") throw fail("invalid_credentials", "Current password is wrong.");
+        return null;
+      case "save_text_file": return null;
+      case "plugin:dialog|save": {
+        const o = (a.options ?? {}) as { defaultPath?: string };
+        return `/home/staff/Documents/${o.defaultPath ?? "export.txt"}`;
+      }
+      default:
+        throw fail("internal", `mock backend: unknown command ${cmd}`);
+    }
+  }
+  function signInAs(email: string, server: string) {
+    Object.assign(state, {
+      server, signed_in: true, email, display_name: email.split("@")[0], mfa_enabled: mfaEnabled,
+      venues, venue: venues[0], permissions,
+    });
+  }
+  function filterAudit(f: AuditFilter) {
+    return audit.filter((e) =>
+      (!f.from || e.at.slice(0, 10) >= f.from) && (!f.to || e.at.slice(0, 10) <= f.to) &&
+      (!f.actor_id || e.actor_id === f.actor_id) && (!f.action || e.action.includes(f.action)));
+  }
+
+  mockIPC(
+    async (cmd, payload) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      backend.calls.push({ cmd, args });
+      if (opts.override) {
+        const r = await opts.override(cmd, args);
+        if (r !== undefined) return r;
+      }
+      return handle(cmd, args);
+    },
+    { shouldMockEvents: true },
+  );
+  return backend;
+}

@@ -1,0 +1,242 @@
+// Accessibility + layout check of the mocked UI (dist-mock) in a real Chromium.
+// Serves dist-mock on a loopback port with the desktop app's strict CSP, visits every
+// screen for the relevant roles, runs axe-core and fails on serious/critical violations,
+// on CSP violations, and on horizontal overflow at 1280×800 and at 200% zoom.
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const root = resolve(here, "../dist-mock");
+const require = createRequire(import.meta.url);
+const axePath = require.resolve("axe-core/axe.min.js");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ipc: http://ipc.localhost";
+/** @type {Record<string, string>} */
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json" };
+
+if (!existsSync(join(root, "index.html"))) {
+  console.error("dist-mock/index.html missing: run `npm run build:mock` first");
+  process.exit(1);
+}
+
+const server = createServer(async (req, res) => {
+  try {
+    const url = new URL(req.url ?? "/", "http://x");
+    let file;
+    if (url.pathname === "/__axe__/axe.min.js") file = axePath;
+    else {
+      file = normalize(join(root, decodeURIComponent(url.pathname)));
+      if (!file.startsWith(root)) throw new Error("outside root");
+      if (url.pathname.endsWith("/") || !(await stat(file).catch(() => null))?.isFile()) file = join(root, "index.html");
+    }
+    const body = await readFile(file);
+    res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Content-Security-Policy": CSP });
+    res.end(body);
+  } catch {
+    res.writeHead(404);
+    res.end();
+  }
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", () => r(undefined)));
+const base = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.address()).port}/`;
+
+async function waitForChromium() {
+  for (let i = 0; i < 30; i++) {
+    if (existsSync(CHROMIUM)) return;
+    console.log(`waiting for ${CHROMIUM} …`);
+    await new Promise((r) => setTimeout(r, 10_000));
+  }
+  throw new Error(`${CHROMIUM} not found`);
+}
+await waitForChromium();
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+/** @typedef {import("playwright-core").Page} Page */
+/** @type {string[]} */
+const failures = [];
+let checks = 0;
+
+/** @param {{ width?: number, height?: number, scale?: number, scheme?: "light" | "dark" }} [opts] */
+async function newPage({ width = 1280, height = 800, scale = 1, scheme = "light" } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale, colorScheme: scheme });
+  // no remote resources: anything leaving 127.0.0.1 is a failure
+  await context.route("**/*", (route) => {
+    const u = new URL(route.request().url());
+    if (u.hostname === "127.0.0.1" || u.protocol === "data:") return route.continue();
+    failures.push(`remote request blocked: ${u.href}`);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on("console", (msg) => {
+    const text = msg.text();
+    if (/Content Security Policy|Refused to/i.test(text)) failures.push(`CSP: ${text}`);
+  });
+  page.on("pageerror", (err) => failures.push(`page error: ${err.message}`));
+  return page;
+}
+
+/** @param {Page} page @param {string} label */
+async function axe(page, label) {
+  checks++;
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ url: "/__axe__/axe.min.js" });
+  /** @type {{ id: string, impact: string | null, help: string, nodes: string[] }[]} */
+  const result = await page.evaluate(async () => {
+    /** @type {any} */
+    const w = window;
+    const r = await w.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((/** @type {any} */ v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((/** @type {any} */ n) => n.target.join(" ")).slice(0, 5),
+    }));
+  });
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of result.filter((x) => !bad.includes(x))) console.log(`  [${label}] (${v.impact}) ${v.id}: ${v.help}`);
+  for (const v of bad) failures.push(`[${label}] ${v.impact} ${v.id}: ${v.help}\n      ${v.nodes.join("\n      ")}`);
+  console.log(`axe ${bad.length ? "FAIL" : "ok  "} ${label}`);
+}
+
+/** @param {Page} page @param {string} label */
+async function noOverflow(page, label) {
+  checks++;
+  const o = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
+  if (o.sw > o.cw + 1) failures.push(`[${label}] horizontal overflow: scrollWidth ${o.sw} > clientWidth ${o.cw}`);
+  console.log(`layout ${o.sw > o.cw + 1 ? "FAIL" : "ok  "} ${label} (${o.sw}/${o.cw})`);
+}
+
+/** @param {Page} page @param {string} query */
+async function open(page, query) {
+  await page.goto(`${base}?${query}`);
+  await page.waitForSelector("main");
+}
+/** @param {Page} page @param {string} name @param {() => Promise<unknown>} [ready] */
+async function go(page, name, ready) {
+  await page.getByRole("navigation", { name: "Screens" }).getByRole("link", { name, exact: true }).click();
+  await page.getByRole("heading", { level: 1, name, exact: true }).waitFor();
+  if (ready) await ready();
+}
+
+try {
+  for (const scheme of /** @type {const} */ (["light", "dark"])) {
+    const tag = (/** @type {string} */ s) => `${s} ${scheme}`;
+    // sign-in
+    let page = await newPage({ scheme });
+    await open(page, "signed_out=1");
+    await page.getByLabel("Server").waitFor();
+    await axe(page, tag("sign-in"));
+    await page.getByLabel("Email").fill("locked@harbour.example");
+    await page.getByLabel("Password", { exact: true }).fill("x");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").waitFor();
+    await axe(page, tag("sign-in error"));
+    await page.context().close();
+
+    // owner: every screen
+    page = await newPage({ scheme });
+    await open(page, "role=owner&conflicts=1");
+    await page.getByRole("button", { name: /^12:00 / }).first().waitFor();
+    await page.getByRole("button", { name: /^12:00 / }).first().click();
+    await axe(page, tag("owner bookings"));
+    await page.getByRole("button", { name: "New booking" }).click();
+    await page.getByLabel("Guest name").waitFor();
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Enter the guest's name.").waitFor();
+    await axe(page, tag("owner new booking form (with errors)"));
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: /Resolve/ }).click();
+    await page.getByRole("dialog", { name: "Sync conflicts" }).waitFor();
+    await axe(page, tag("conflicts dialog"));
+    await page.keyboard.press("Escape");
+    await go(page, "Orders", () => page.getByRole("button", { name: "Start" }).first().waitFor());
+    await axe(page, tag("owner orders"));
+    await go(page, "Customers", () => page.getByRole("button", { name: /Amelia Hart/ }).waitFor());
+    await page.getByRole("button", { name: /Amelia Hart/ }).click();
+    await page.getByRole("button", { name: "Erase" }).click();
+    await axe(page, tag("owner customers"));
+    await go(page, "Team", () => page.getByRole("button", { name: "Invite" }).waitFor());
+    await page.getByLabel("Role to edit").selectOption({ label: "host" });
+    await axe(page, tag("owner team"));
+    await go(page, "Audit", () => page.getByRole("button", { name: "Next" }).waitFor());
+    await axe(page, tag("owner audit"));
+    await go(page, "Security", () => page.getByRole("heading", { name: "Active sessions" }).waitFor());
+    await axe(page, tag("owner security"));
+    await page.getByRole("button", { name: "Keyboard shortcuts" }).click();
+    await axe(page, tag("shortcuts help"));
+    await page.context().close();
+
+    // manager security (TOTP enrolment flow), kitchen, front desk
+    page = await newPage({ scheme });
+    await open(page, "role=manager");
+    await page.getByRole("navigation", { name: "Screens" }).waitFor();
+    await go(page, "Security", () => page.getByLabel("Password", { exact: true }).waitFor());
+    await page.getByLabel("Password", { exact: true }).fill("pw");
+    await page.getByRole("button", { name: "Set up authenticator" }).click();
+    await page.getByRole("img", { name: /QR code/ }).waitFor();
+    await axe(page, tag("manager TOTP enrolment"));
+    await page.getByLabel("Code", { exact: true }).fill("123456");
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("heading", { name: "Recovery codes" }).waitFor();
+    await axe(page, tag("manager recovery codes"));
+    await page.context().close();
+
+    page = await newPage({ scheme });
+    await open(page, "role=kitchen");
+    await page.getByRole("button", { name: "Start" }).first().waitFor();
+    await axe(page, tag("kitchen orders"));
+    await page.context().close();
+
+    page = await newPage({ scheme });
+    await open(page, "role=front_desk");
+    await page.getByRole("button", { name: "New booking" }).waitFor();
+    await axe(page, tag("front desk bookings"));
+    await page.context().close();
+  }
+
+  // layout: 1280×800 and 200% zoom (same window, deviceScaleFactor 2 → 640×400 CSS px)
+  /** @type {[string, { width: number, height: number, scale: number }][]} */
+  const sizes = [["1280x800", { width: 1280, height: 800, scale: 1 }], ["200% zoom", { width: 640, height: 400, scale: 2 }]];
+  for (const [label, opts] of sizes) {
+    const page = await newPage(opts);
+    await open(page, "role=owner&conflicts=1&bookings=300");
+    await page.getByRole("button", { name: "New booking" }).waitFor();
+    await page.getByRole("button", { name: /^12:00 / }).first().waitFor();
+    await noOverflow(page, `${label} bookings`);
+    await page.getByRole("button", { name: "New booking" }).click();
+    await page.getByLabel("Guest name").waitFor();
+    await noOverflow(page, `${label} new booking form`);
+    await page.keyboard.press("Escape");
+    /** @type {[string, string | null][]} */
+    const screens = [["Orders", "Start"], ["Customers", null], ["Team", "Invite"], ["Audit", "Next"], ["Security", null]];
+    for (const [name, sel] of screens) {
+      await go(page, name, sel ? () => page.getByRole("button", { name: sel }).first().waitFor() : undefined);
+      await page.waitForTimeout(100);
+      await noOverflow(page, `${label} ${name}`);
+    }
+    await page.context().close();
+    const signin = await newPage(opts);
+    await open(signin, "signed_out=1");
+    await signin.getByLabel("Server").waitFor();
+    await noOverflow(signin, `${label} sign-in`);
+    await signin.context().close();
+  }
+} catch (e) {
+  failures.push(`script error: ${e instanceof Error ? e.stack : e}`);
+} finally {
+  await browser.close();
+  server.close();
+}
+
+if (failures.length) {
+  console.error(`\n${failures.length} problem(s):`);
+  for (const f of failures) console.error(` - ${f}`);
+  process.exit(1);
+}
+console.log(`\nall ${checks} checks passed`);

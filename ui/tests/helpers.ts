@@ -1,0 +1,16 @@
+import { render, screen, within } from "@testing-library/svelte";
+import App from "../src/App.svelte";
+import { installMockBackend, type MockOptions } from "../src/mocks";
+import type { BuiltinRole } from "../src/lib/permissions";
+
+export async function renderApp(role: BuiltinRole = "owner", opts: MockOptions = {}) {
+  const backend = installMockBackend(role, opts);
+  const r = render(App);
+  if (!opts.signedOut) await screen.findByRole("navigation", { name: "Screens" });
+  return { backend, ...r };
+}
+
+export function navLinks(): string[] {
+  const nav = screen.getByRole("navigation", { name: "Screens" });
+  return within(nav).getAllByRole("link").map((a) => a.textContent?.trim() ?? "");
+}

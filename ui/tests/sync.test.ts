@@ -1,0 +1,95 @@
+import { expect, test } from "vitest";
+import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
+import { renderApp } from "./helpers";
+
+test("status bar shows online state and pending count; Resolve lists conflicts; Retry/Discard call resolve_conflict", async () => {
+  const { backend } = await renderApp("front_desk", { conflicts: true });
+  const bar = screen.getByRole("contentinfo");
+  expect(await within(bar).findByText("Online")).toBeInTheDocument();
+  expect(within(bar).getByText("0 pending changes")).toBeInTheDocument();
+
+  await fireEvent.click(within(bar).getByRole("button", { name: /Resolve/ }));
+  const dialog = screen.getByRole("dialog", { name: "Sync conflicts" });
+  const items = within(dialog).getAllByTestId("conflict");
+  expect(items).toHaveLength(2);
+  expect(items[0]).toHaveTextContent("New booking: Farah Ali, 6 at 19:30");
+  expect(items[0]).toHaveTextContent("capacity_exceeded");
+
+  await fireEvent.click(within(items[0]).getByRole("button", { name: "Retry" }));
+  await waitFor(() => expect(within(dialog).getAllByTestId("conflict")).toHaveLength(1));
+  expect(backend.calls.filter((c) => c.cmd === "resolve_conflict").map((c) => c.args)).toEqual([{ seq: 7, action: "retry" }]);
+  expect(await within(bar).findByText("1 pending change")).toBeInTheDocument();
+
+  await fireEvent.click(within(dialog).getByRole("button", { name: "Discard" }));
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(backend.calls.filter((c) => c.cmd === "resolve_conflict").map((c) => c.args)).toEqual([
+    { seq: 7, action: "retry" },
+    { seq: 9, action: "discard" },
+  ]);
+  expect(within(bar).queryByRole("button", { name: /Resolve/ })).toBeNull();
+});
+
+test("Sync now shows progress and updates the last sync time", async () => {
+  const { backend } = await renderApp("front_desk");
+  const bar = screen.getByRole("contentinfo");
+  await fireEvent.click(within(bar).getByRole("button", { name: "Sync now" }));
+  expect(within(bar).getByText(/Syncing/)).toBeInTheDocument();
+  await within(bar).findByText("Synced.", {}, { timeout: 3000 });
+  expect(bar.querySelector("progress")).toBeNull();
+  expect(backend.calls.some((c) => c.cmd === "sync_now")).toBe(true);
+});
+
+test("last_owner refusal shows the explanation, not just 'refused'", async () => {
+  await renderApp("owner");
+  await fireEvent.click(screen.getByRole("link", { name: "Team" }));
+  const select = await screen.findByRole("combobox", { name: "Role for Olivia Owner" });
+  await fireEvent.change(select, { target: { value: "r-manager" } });
+  expect(await screen.findByRole("alert")).toHaveTextContent("A venue always keeps at least one owner: make someone else owner first.");
+  expect(select).toHaveValue("r-owner");
+});
+
+test("audit export: save dialog, progress, verified result", async () => {
+  const { backend } = await renderApp("manager");
+  await fireEvent.click(screen.getByRole("link", { name: "Audit" }));
+  await screen.findByRole("button", { name: "Next" });
+  await fireEvent.change(screen.getByLabelText("Format"), { target: { value: "jsonl" } });
+  await fireEvent.click(screen.getByRole("button", { name: "Export" }));
+  expect(await screen.findByText(/Chain verified: 180 events/, {}, { timeout: 3000 })).toBeInTheDocument();
+  const call = backend.calls.find((c) => c.cmd === "export_audit")!;
+  expect(call.args).toMatchObject({ format: "jsonl", filter: { from: null, to: null, actor_id: null, action: null } });
+  expect(String(call.args.path)).toMatch(/\.jsonl$/);
+  expect(backend.calls.some((c) => c.cmd === "plugin:dialog|save")).toBe(true);
+});
+
+test("customer erase needs the typed name", async () => {
+  const { backend } = await renderApp("manager");
+  await fireEvent.click(screen.getByRole("link", { name: "Customers" }));
+  await fireEvent.click(await screen.findByRole("button", { name: /Chloe Martin/ }));
+  await fireEvent.click(screen.getByRole("button", { name: "Erase" }));
+  const go = screen.getByRole("button", { name: "Erase permanently" });
+  expect(go).toBeDisabled();
+  await fireEvent.input(screen.getByLabelText(/Type the customer's name/), { target: { value: "Chloe" } });
+  expect(go).toBeDisabled();
+  await fireEvent.input(screen.getByLabelText(/Type the customer's name/), { target: { value: "Chloe Martin" } });
+  expect(go).toBeEnabled();
+  await fireEvent.click(go);
+  await waitFor(() => expect(screen.queryByRole("button", { name: /Chloe Martin/ })).toBeNull());
+  expect(backend.calls.find((c) => c.cmd === "erase_customer")!.args).toEqual({ id: "c-3" });
+});
+
+test("TOTP enrolment shows the QR and key, then recovery codes once", async () => {
+  const { backend } = await renderApp("manager");
+  await fireEvent.click(screen.getByRole("link", { name: "Security" }));
+  await fireEvent.input(screen.getByLabelText("Password"), { target: { value: "pw" } });
+  await fireEvent.click(screen.getByRole("button", { name: "Set up authenticator" }));
+  const img = await screen.findByRole("img", { name: /QR code/ });
+  expect(img.getAttribute("src")).toMatch(/^data:image\/svg\+xml;base64,/);
+  expect(screen.getByText("JBSWY3DPEHPK3PXP")).toBeInTheDocument();
+  await fireEvent.input(screen.getByLabelText("Code"), { target: { value: "654321" } });
+  await fireEvent.click(screen.getByRole("button", { name: "Confirm" }));
+  expect(await screen.findByText("r0x7-k0p2")).toBeInTheDocument();
+  await fireEvent.click(screen.getByRole("button", { name: "Download" }));
+  await waitFor(() => expect(backend.calls.some((c) => c.cmd === "save_text_file")).toBe(true));
+  expect(String(backend.calls.find((c) => c.cmd === "save_text_file")!.args.contents)).toContain("r9x7-k9p2");
+  expect(await screen.findByText(/Status:/)).toHaveTextContent("On");
+});
