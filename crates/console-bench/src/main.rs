@@ -19,8 +19,6 @@ use venuedesk_console_core::cache::{Cache, CacheId};
 use venuedesk_console_core::sync::NewBooking;
 use venuedesk_console_core::{ApiClient, LoginOutcome, MemoryKeychain, Session};
 use venuedesk_platform::crypto::MasterKey;
-use venuedesk_platform::domain::sealed;
-use venuedesk_platform::store::{DocRecord, DocWrite, Entity};
 
 const PASSWORD: &str = "Bench-Mark-Phrase-2026!";
 
@@ -91,10 +89,10 @@ async fn venue(e: &Env, name: &str) -> Result<Uuid> {
     Ok(v["id"].as_str().context("venue id")?.parse()?)
 }
 
+/// Midnight UTC tomorrow, plus `i` quarter hours.
 fn slot(i: usize) -> time::OffsetDateTime {
-    let start = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::now_utc())
-        + time::Duration::days(1);
-    start + time::Duration::minutes(15 * (i % 30_000) as i64)
+    let tomorrow = time::OffsetDateTime::now_utc().date().next_day().unwrap_or(time::OffsetDateTime::now_utc().date());
+    tomorrow.midnight().assume_utc() + time::Duration::minutes(15 * (i % 30_000) as i64)
 }
 
 async fn sync_vs_direct(e: &Env, n: usize) -> Result<(f64, f64)> {
@@ -149,54 +147,10 @@ async fn sync_vs_direct(e: &Env, n: usize) -> Result<(f64, f64)> {
 /// Fills a venue with `m` bookings straight in the store (fast), then pulls them.
 async fn initial_pull(e: &Env, m: usize) -> Result<(f64, f64, f64, Cache, tempfile::TempDir)> {
     let vid = venue(e, "pull").await?;
-    let now = time::OffsetDateTime::now_utc();
-    let mut batch = Vec::new();
-    for i in 0..m {
-        let starts_at = slot(i);
-        let b = Booking {
-            id: Uuid::now_v7(),
-            guest_name: format!("Guest {i}"),
-            customer_id: None,
-            party_size: 2,
-            starts_at,
-            ends_at: starts_at + time::Duration::minutes(90),
-            duration_minutes: 90,
-            status: "confirmed".into(),
-            notes: None,
-            version: 1,
-            created_at: now,
-        };
-        let doc = DocRecord {
-            entity: Entity::Booking,
-            id: b.id,
-            version: 1,
-            status: Some(b.status.clone()),
-            starts_at: Some(b.starts_at),
-            ends_at: Some(b.ends_at),
-            party_size: Some(2),
-            ref_id: None,
-            data_enc: sealed::seal(&e.state, vid, b.id, &b).await.map_err(|x| anyhow::anyhow!("{x:?}"))?,
-            created_at: now,
-            deleted: false,
-        };
-        batch.push(DocWrite { doc, expected_version: None });
-        if batch.len() == 1000 || i + 1 == m {
-            let audit = venuedesk_platform::audit::AuditDraft {
-                venue_id: vid,
-                id: Uuid::now_v7(),
-                at: now,
-                actor: None,
-                action: "booking.import".into(),
-                target_type: "venue".into(),
-                target_id: None,
-                request_id: None,
-                ip: None,
-                details: json!({"bookings": batch.len()}),
-            };
-            e.state.store.write_docs(vid, &batch, false, &[], audit).await?;
-            batch.clear();
-        }
-    }
+    // m bookings, 300 days from tomorrow: about m / 300 a day.
+    venuedesk_platform::demo::bulk_bookings(&e.state, vid, m, slot(0), 300)
+        .await
+        .map_err(|x| anyhow::anyhow!("{x}"))?;
     let dir = tempfile::tempdir()?;
     let mut cache = Cache::open(
         dir.path(),

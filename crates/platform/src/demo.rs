@@ -342,3 +342,65 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
     }
     Ok(vid)
 }
+
+/// Loads `count` bookings straight into the store (sealed, one audit event per thousand),
+/// bypassing capacity: for benchmarks and load demos, not for real venues. They are spread
+/// over `days` days from `first`, a quarter hour apart within a day.
+pub async fn bulk_bookings(
+    state: &AppState,
+    venue_id: Uuid,
+    count: usize,
+    first: time::OffsetDateTime,
+    days: usize,
+) -> Result<(), DemoError> {
+    let now = state.clock.now();
+    let days = days.max(1);
+    let mut batch = Vec::with_capacity(1000);
+    for i in 0..count {
+        let starts_at = first + Duration::days((i % days) as i64) + Duration::minutes(15 * ((i / days) % 96) as i64);
+        let b = Booking {
+            id: Uuid::now_v7(),
+            guest_name: format!("Guest {i}"),
+            customer_id: None,
+            party_size: 2,
+            starts_at,
+            ends_at: starts_at + Duration::minutes(90),
+            duration_minutes: 90,
+            status: "confirmed".into(),
+            notes: None,
+            version: 1,
+            created_at: now,
+        };
+        let doc = DocRecord {
+            entity: Entity::Booking,
+            id: b.id,
+            version: 1,
+            status: Some(b.status.clone()),
+            starts_at: Some(b.starts_at),
+            ends_at: Some(b.ends_at),
+            party_size: Some(b.party_size),
+            ref_id: None,
+            data_enc: sealed::seal(state, venue_id, b.id, &b).await?,
+            created_at: now,
+            deleted: false,
+        };
+        batch.push(DocWrite { doc, expected_version: None });
+        if batch.len() == 1000 || i + 1 == count {
+            let audit = AuditDraft {
+                venue_id,
+                id: Uuid::now_v7(),
+                at: now,
+                actor: None,
+                action: "booking.import".into(),
+                target_type: "venue".into(),
+                target_id: None,
+                request_id: None,
+                ip: None,
+                details: json!({ "bookings": batch.len() }),
+            };
+            state.store.write_docs(venue_id, &batch, false, &[], audit).await?;
+            batch.clear();
+        }
+    }
+    Ok(())
+}
