@@ -6,14 +6,25 @@ set -euo pipefail
 # Building: a C compiler for ring and the bundled SQLite/SQLCipher, pkg-config, libdbus for
 # the keychain crate and libcrypto (libssl-dev) for SQLCipher. Testing the real keychain: a D-Bus session, GNOME Keyring, secret-tool.
 VENUEDESK_APT_PACKAGES=(build-essential pkg-config ca-certificates curl libdbus-1-dev libssl-dev dbus-daemon gnome-keyring libsecret-tools)
+# The desktop console: WebKitGTK and friends to build it; Xvfb, WebKitWebDriver and xdotool
+# (answers the native save dialog) to drive the real window; Chromium for the UI's
+# accessibility checks. Installed with their recommended packages (fonts, GL, codecs),
+# as on the machine the tests were written on.
+VENUEDESK_DESKTOP_PACKAGES=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev
+  librsvg2-dev libayatana-appindicator3-dev libxdo-dev xvfb xauth webkit2gtk-driver dbus dbus-x11 keyutils
+  xdotool chromium)
 
 missing=()
 for pkg in "${VENUEDESK_APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+missing_desktop=()
+for pkg in "${VENUEDESK_DESKTOP_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing_desktop+=("$pkg")
+done
 
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "venuedesk: installing system packages: ${missing[*]}"
+if [ "${#missing[@]}" -gt 0 ] || [ "${#missing_desktop[@]}" -gt 0 ]; then
+  echo "venuedesk: installing system packages: ${missing[*]} ${missing_desktop[*]}"
   if [ "$(id -u)" -eq 0 ]; then
     SUDO=""
   elif command -v sudo >/dev/null 2>&1; then
@@ -24,7 +35,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ "${#missing[@]}" -gt 0 ]; then
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  if [ "${#missing_desktop[@]}" -gt 0 ]; then
+    $SUDO apt-get install -y -qq "${missing_desktop[@]}"
+  fi
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "venuedesk: Node.js 20 or newer with npm is needed for the desktop UI (ui/)." >&2
+  exit 1
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Every test: formatting, lints, unit tests and the whole-system tests (each starts a real
-# platform on a loopback port). CI runs exactly this.
+# Every test: formatting, lints, the UI's checks and tests, unit tests, the whole-system
+# tests (each starts a real platform on a loopback port), the real OS keychain, and the
+# desktop console end to end in a real window. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-deps.sh
 
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
+
+echo "== ui: install, lint, type check, unit tests, accessibility (headless Chromium + axe)"
+if [ -n "${CI:-}" ] || [ ! -d ui/node_modules ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix ui --no-audit --no-fund
+fi
+npm run --prefix ui lint
+npm run --prefix ui check
+npm run --prefix ui test
+npm run --prefix ui test:a11y
+npm run --prefix ui build
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -13,7 +24,16 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
-echo "== the real OS keychain: Secret Service (GNOME Keyring) in a private D-Bus session"
+echo "== the UI's TypeScript types are the ones generated from Rust (ts-rs, during cargo test)"
+git diff --exit-code -- ui/src/lib/bindings
+if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
+  echo "ui/src/lib/bindings has files not in git: commit the generated types" >&2
+  exit 1
+fi
+echo "== desktop console release build"
+cargo build --release -p venuedesk-console --features custom-protocol
+
+echo "== the real OS keychain and the real window: a private D-Bus session with GNOME Keyring"
 dbus-run-session -- bash -c '
   set -euo pipefail
   # A throwaway login keyring in a temporary data directory, unlocked for this session
@@ -23,4 +43,5 @@ dbus-run-session -- bash -c '
   eval "$(printf "venuedesk-ci" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"
   cargo test -p venuedesk-console-core --test os_keychain -- --ignored
   cargo test -p venuedesk-cli --test cli -- --ignored
+  ./scripts/e2e.sh
 '

@@ -135,7 +135,8 @@ export async function chooseSavePath(
   filters: { name: string; extensions: string[] }[],
 ): Promise<string | null> {
   try {
-    return await save({ defaultPath, filters });
+    // A fixed title names the native dialog (the end-to-end test finds it by this name).
+    return await save({ title: "Save as", defaultPath, filters });
   } catch (e) {
     throw toAppError(e);
   }

@@ -1,0 +1,41 @@
+//! The user's own security settings.
+
+use venuedesk_console_app::views::{SessionView, TotpEnrollment};
+use venuedesk_console_app::{AppError, security};
+
+use super::Con;
+
+#[tauri::command]
+pub async fn totp_begin(c: Con<'_>, password: String) -> Result<TotpEnrollment, AppError> {
+    c.totp_begin(&password).await
+}
+
+#[tauri::command]
+pub async fn totp_confirm(c: Con<'_>, code: String) -> Result<Vec<String>, AppError> {
+    c.totp_confirm(&code).await
+}
+
+#[tauri::command]
+pub async fn totp_disable(c: Con<'_>, password: String, code: String) -> Result<(), AppError> {
+    c.totp_disable(&password, &code).await
+}
+
+#[tauri::command]
+pub async fn list_sessions(c: Con<'_>) -> Result<Vec<SessionView>, AppError> {
+    c.list_sessions().await
+}
+
+#[tauri::command]
+pub async fn revoke_session(c: Con<'_>, id: String) -> Result<(), AppError> {
+    c.revoke_session(&id).await
+}
+
+#[tauri::command]
+pub async fn change_password(c: Con<'_>, current: String, next: String) -> Result<(), AppError> {
+    c.change_password(&current, &next).await
+}
+
+#[tauri::command]
+pub async fn save_text_file(path: String, contents: String) -> Result<(), AppError> {
+    security::save_text_file(&path, &contents)
+}
