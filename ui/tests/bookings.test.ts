@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { fireEvent, screen, waitFor } from "@testing-library/svelte";
+import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
 import { renderApp } from "./helpers";
 
 describe("booking form", () => {
@@ -112,5 +112,52 @@ describe("bookings list", () => {
     const row = await screen.findByRole("button", { name: /Offline Olly/ });
     expect(row).toHaveTextContent("Pending sync");
     expect(backend.calls.filter((c) => c.cmd === "booking_action")).toHaveLength(1);
+  });
+});
+
+describe("after saving a booking", () => {
+  test("the new booking is selected and scrolled into view, with its Pending sync badge, list still virtualised", async () => {
+    const { backend, container } = await renderApp("front_desk", { bookingsToday: 300 });
+    expect(await screen.findByText("300 bookings")).toBeInTheDocument();
+    backend.state.sync.online = false;
+    const scroller = container.querySelector(".vlist") as HTMLElement;
+    expect(scroller.scrollTop).toBe(0);
+
+    await fireEvent.click(screen.getByRole("button", { name: "New booking" }));
+    await fireEvent.input(screen.getByLabelText("Guest name"), { target: { value: "Late Lola" } });
+    await fireEvent.input(screen.getByLabelText("Time"), { target: { value: "23:30" } }); // last of 301 rows
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+
+    const row = await screen.findByRole("button", { name: /^23:30 Late Lola/ });
+    expect(row).toHaveAttribute("aria-pressed", "true");
+    expect(row).toHaveTextContent("Pending sync");
+    expect(screen.getByRole("region", { name: "Selected booking" })).toHaveTextContent("23:30 Late Lola");
+    expect(scroller.scrollTop).toBeGreaterThan(250 * 44);
+    expect(container.querySelectorAll('[data-testid="booking-row"]').length).toBeLessThan(500);
+  });
+
+  test("a booking saved for another day opens that day with the booking selected", async () => {
+    await renderApp("front_desk");
+    await screen.findByText(/bookings$/);
+    await fireEvent.click(screen.getByRole("button", { name: "New booking" }));
+    await fireEvent.input(screen.getByLabelText("Guest name"), { target: { value: "Future Fay" } });
+    await fireEvent.input(screen.getByLabelText("Date"), { target: { value: "2031-03-04" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByRole("heading", { name: /4 March 2031/ })).toBeInTheDocument();
+    expect(await screen.findByRole("button", { name: /Future Fay/ })).toHaveAttribute("aria-pressed", "true");
+  });
+});
+
+describe("covers chart", () => {
+  test("hour labels are full times on a 2 or 3 hour grid; the chart has a text alternative", async () => {
+    const { container } = await renderApp("front_desk");
+    await screen.findByText(/bookings$/);
+    const ticks = [...container.querySelectorAll(".slot .tick")].map((t) => t.textContent);
+    expect(ticks.length).toBeGreaterThan(2);
+    for (const t of ticks) expect(t).toMatch(/^\d\d:00$/);
+    const chart = screen.getByRole("img", { name: /^Peak \d+ of 40 covers at \d\d:\d\d/ });
+    expect(chart).toBeInTheDocument();
+    const table = screen.getByRole("table", { name: /Booked covers per 15 minutes/ });
+    expect(within(table).getAllByRole("row").length).toBeGreaterThan(1);
   });
 });

@@ -93,3 +93,57 @@ test("TOTP enrolment shows the QR and key, then recovery codes once", async () =
   expect(String(backend.calls.find((c) => c.cmd === "save_text_file")!.args.contents)).toContain("r9x7-k9p2");
   expect(await screen.findByText(/Status:/)).toHaveTextContent("On");
 });
+
+test("Sync now while offline says the changes are kept locally, not 'Synced.'", async () => {
+  const { backend } = await renderApp("front_desk");
+  backend.state.sync.online = false;
+  backend.state.sync.pending = 2;
+  const bar = screen.getByRole("contentinfo");
+  await fireEvent.click(within(bar).getByRole("button", { name: "Sync now" }));
+  const status = within(bar).getByRole("status");
+  await waitFor(() => expect(status).toHaveTextContent(
+    "Offline: changes are kept on this computer and will sync when the platform is reachable.",
+  ), { timeout: 3000 });
+  expect(status).not.toHaveTextContent("Synced.");
+  expect(within(bar).getByText("Offline")).toBeInTheDocument();
+  expect(within(bar).getByText("2 pending changes")).toBeInTheDocument();
+});
+
+test("Sync now with conflicts says so", async () => {
+  await renderApp("front_desk", { conflicts: true });
+  const bar = screen.getByRole("contentinfo");
+  await fireEvent.click(within(bar).getByRole("button", { name: "Sync now" }));
+  const status = within(bar).getByRole("status");
+  await waitFor(() => expect(status).toHaveTextContent(/^Synced\. 2 changes were refused by the platform: use Resolve/), { timeout: 3000 });
+});
+
+test("syncOutcomeMessage covers offline, waiting, conflicts and clean syncs", async () => {
+  const { syncOutcomeMessage } = await import("../src/lib/sync");
+  const base = { online: true, pending: 0, last_sync: null, syncing: false, conflicts: [] };
+  const conflict = { seq: 1, entity: "booking", entity_id: "b", code: "capacity_exceeded", message: "full", summary: "s" };
+  expect(syncOutcomeMessage(base)).toBe("Synced.");
+  expect(syncOutcomeMessage({ ...base, online: false, pending: 3 })).toMatch(/^Offline: changes are kept on this computer/);
+  expect(syncOutcomeMessage({ ...base, pending: 1 })).toBe("Synced, but 1 change is still waiting to be sent.");
+  expect(syncOutcomeMessage({ ...base, online: false, conflicts: [conflict] }))
+    .toMatch(/^Offline: .* 1 change was refused by the platform: use Resolve to retry or discard it\.$/);
+});
+
+test("audit table: actors read 'system' or 'user' + short id (full id for assistive tech and on hover)", async () => {
+  const long = "01a2169d-eb27-7255-b627-e0c5adbaf051";
+  await renderApp("manager", {
+    override: (cmd) => cmd === "audit_page" ? {
+      items: [
+        { seq: 2, at: "2026-11-26T06:49:00Z", actor_type: "user", actor_id: long, action: "invitation.create", target_type: "invitation", target_id: long, details: "{\"demo\":true}" },
+        { seq: 1, at: "2026-11-26T06:48:00Z", actor_type: "system", actor_id: null, action: "venue.create", target_type: "venue", target_id: "v-1", details: "{}" },
+      ],
+      next_cursor: null,
+    } : undefined,
+  });
+  await fireEvent.click(screen.getByRole("link", { name: "Audit" }));
+  const actors = await screen.findAllByTestId("audit-actor");
+  expect(actors[0]).toHaveTextContent(`user …adbaf051${long}`); // visible short id + visually hidden full id
+  expect(within(actors[0]).getByTitle(long)).toBeInTheDocument();
+  expect(actors[1]).toHaveTextContent(/^system$/);
+  expect(screen.getByRole("region", { name: /Audit events/ })).toHaveAttribute("tabindex", "0");
+  expect(screen.getByRole("cell", { name: "venue v-1" })).toBeInTheDocument();
+});

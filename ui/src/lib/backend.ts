@@ -15,6 +15,7 @@ import type { DayView } from "./bindings/DayView";
 import type { ExportResult } from "./bindings/ExportResult";
 import type { InvitationView } from "./bindings/InvitationView";
 import type { MemberView } from "./bindings/MemberView";
+import type { OrderLineInput } from "./bindings/OrderLineInput";
 import type { OrderView } from "./bindings/OrderView";
 import type { ProductView } from "./bindings/ProductView";
 import type { Progress } from "./bindings/Progress";
@@ -28,8 +29,6 @@ import type { TotpEnrollment } from "./bindings/TotpEnrollment";
 export type { AppError };
 export type BookingAction = "seat" | "complete" | "cancel" | "no-show";
 export type OrderStatus = OrderView["status"];
-/** `create_order` item argument (inline in the contract, no named type). */
-export type OrderItemInput = { product_id: string; quantity: number; notes: string | null };
 
 export function isAppError(e: unknown): e is AppError {
   return (
@@ -78,7 +77,7 @@ export const bookingAction = (id: string, action: BookingAction) =>
 
 // orders & products
 export const listOrders = () => call<OrderView[]>("list_orders");
-export const createOrder = (items: OrderItemInput[], tableLabel: string | null) =>
+export const createOrder = (items: OrderLineInput[], tableLabel: string | null) =>
   call<OrderView>("create_order", { items, tableLabel });
 export const setOrderStatus = (id: string, status: OrderStatus) =>
   call<OrderView>("set_order_status", { id, status });

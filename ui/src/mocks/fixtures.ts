@@ -114,10 +114,12 @@ export function auditEvents(count: number): AuditEventView[] {
   const start = Date.parse("2025-01-01T09:00:00Z");
   for (let i = 1; i <= count; i++) {
     const action = actions[i % actions.length];
+    const system = i % 10 === 1; // some events are done by the platform itself
     out.push({
-      seq: i, at: new Date(start + i * 3600_000).toISOString(), actor_type: "user",
-      actor_id: MEMBERS[i % MEMBERS.length].user_id, action, target_type: action.split(".")[0],
-      target_id: `t-${i}`, details: JSON.stringify({ n: i }),
+      seq: i, at: new Date(start + i * 3600_000).toISOString(), actor_type: system ? "system" : "user",
+      actor_id: system ? null : MEMBERS[i % MEMBERS.length].user_id, action, target_type: action.split(".")[0],
+      // UUIDv7-shaped like the real ids (long, shared leading digits)
+      target_id: `0197a2c4-5e10-7a3b-9c2d-${String(i).padStart(12, "0")}`, details: JSON.stringify({ n: i }),
     });
   }
   return out.reverse();

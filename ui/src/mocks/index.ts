@@ -11,6 +11,7 @@ import type { CustomerInput } from "../lib/bindings/CustomerInput";
 import type { CustomerView } from "../lib/bindings/CustomerView";
 import type { DayView } from "../lib/bindings/DayView";
 import type { MemberView } from "../lib/bindings/MemberView";
+import type { OrderLineInput } from "../lib/bindings/OrderLineInput";
 import type { OrderView } from "../lib/bindings/OrderView";
 import type { RoleInput } from "../lib/bindings/RoleInput";
 import type { RoleView } from "../lib/bindings/RoleView";
@@ -144,6 +145,11 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
       }
       case "sync_status": return snapshot();
       case "sync_now": {
+        if (!sync.online) {
+          // like the real app: nothing leaves the computer, the queue is kept
+          await new Promise((r) => setTimeout(r, 120));
+          return snapshot();
+        }
         sync.syncing = true;
         const total = Math.max(sync.pending, 3);
         for (let i = 1; i <= total; i++) {
@@ -197,7 +203,7 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
       case "list_orders": need("orders:read"); return structuredClone(orders);
       case "create_order": {
         need("orders:write");
-        const items = (a.items as { product_id: string; quantity: number; notes: string | null }[]).map((it) => {
+        const items = (a.items as OrderLineInput[]).map((it) => {
           const p = PRODUCTS.find((x) => x.id === it.product_id);
           if (!p) throw fail("validation_failed", "Unknown product.");
           return { product_id: p.id, name: p.name, quantity: it.quantity, unit_price_cents: p.price_cents, notes: it.notes };
