@@ -5,252 +5,18 @@
 //! target/e2e-screenshots/. Run by scripts/test.sh (`scripts/e2e.sh`); needs
 //! VENUEDESK_CONSOLE_BIN and TAURI_DRIVER.
 
-use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+mod support;
+
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use secrecy::SecretString;
-use serde_json::{Value, json};
+use fantoccini::Locator;
+use serde_json::Value;
 use sha2::Digest;
-use venuedesk_platform::clock::OffsetClock;
-use venuedesk_platform::crypto::MasterKey;
 use venuedesk_platform::demo;
 
-const PASSWORD: &str = "Harbour-Lights-Tide-42!";
-const WAIT: Duration = Duration::from_secs(60);
-
-/// The demo platform; it can be stopped (the venue's Wi-Fi drops) and restarted on the same port.
-struct Platform {
-    addr: SocketAddr,
-    router: axum::Router,
-    clock: Arc<OffsetClock>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Platform {
-    async fn start() -> Platform {
-        let dir = tempfile::tempdir().unwrap();
-        let store = venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display()))
-            .await
-            .unwrap();
-        let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
-        let clock = OffsetClock::new();
-        let platform = venuedesk_platform::app::build(
-            store,
-            master,
-            venuedesk_platform::state::Settings::default(),
-            clock.clone(),
-            "e2e".into(),
-        )
-        .await
-        .unwrap();
-        demo::seed(&platform.state, &SecretString::from(PASSWORD)).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut p = Platform { addr, router: platform.router, clock, stop: None, task: None, _dir: dir };
-        p.serve(listener);
-        p
-    }
-
-    fn base(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn serve(&mut self, listener: tokio::net::TcpListener) {
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let router = self.router.clone();
-        self.stop = Some(tx);
-        self.task = Some(tokio::spawn(async move {
-            let _ = venuedesk_platform::app::serve_http(listener, router, async {
-                let _ = rx.await;
-            })
-            .await;
-        }));
-    }
-
-    async fn stop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            // Open keep-alive connections are cut too, as when the network goes.
-            let _ = tokio::time::timeout(Duration::from_secs(2), t).await;
-        }
-    }
-
-    async fn restart(&mut self) {
-        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
-        self.serve(listener);
-    }
-
-    /// The platform's own view, through its API, as a given user.
-    async fn api_get(&self, email: &str, path: &str) -> Value {
-        let http = reqwest::Client::new();
-        let login: Value = http
-            .post(format!("{}/v1/auth/login", self.base()))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["access_token"].as_str().expect("no MFA for this user").to_string();
-        http.get(format!("{}{path}", self.base())).bearer_auth(token).send().await.unwrap().json().await.unwrap()
-    }
-}
-
-struct App {
-    driver: Child,
-    c: Client,
-    shots: PathBuf,
-}
-
-impl App {
-    async fn launch(server: &str, data_dir: &Path) -> App {
-        let bin = std::env::var("VENUEDESK_CONSOLE_BIN").expect("VENUEDESK_CONSOLE_BIN: the release build");
-        let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
-        // Free ports, so a driver left over from an earlier run is never the one we talk to.
-        let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let (port, native_port) = (free(), free());
-        let driver = Command::new(driver_bin)
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            // Its own process group: the test ends WebKitWebDriver and the app with it.
-            .process_group(0)
-            .env("VENUEDESK_DATA_DIR", data_dir)
-            .env("VENUEDESK_SERVER", server)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver");
-        let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), json!({ "application": bin }));
-        caps.insert("browserName".into(), json!("wry"));
-        let mut last = None;
-        for _ in 0..60 {
-            match ClientBuilder::rustls()
-                .unwrap()
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(c) => {
-                    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
-                    std::fs::create_dir_all(&shots).unwrap();
-                    return App { driver, c, shots };
-                }
-                Err(e) => last = Some(e),
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        panic!("no WebDriver session: {last:?}");
-    }
-
-    async fn shot(&self, name: &str) {
-        let png = self.c.screenshot().await.unwrap();
-        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
-    }
-
-    async fn find(&self, xpath: &str) -> Element {
-        self.c.wait().at_most(WAIT).for_element(Locator::XPath(xpath)).await.unwrap_or_else(|e| panic!("{xpath}: {e}"))
-    }
-
-    /// The form field a visible `<label>` names (the test finds fields as a person does).
-    async fn field(&self, label: &str) -> Element {
-        let l = self.find(&format!("//label[normalize-space(.)='{label}']")).await;
-        let id = l.attr("for").await.unwrap().unwrap_or_else(|| panic!("label {label} has no `for`"));
-        self.c.find(Locator::Id(&id)).await.unwrap()
-    }
-
-    async fn fill(&self, label: &str, value: &str) {
-        let f = self.field(label).await;
-        // Set like a user would end up with, firing the events Svelte's bindings listen to.
-        self.c
-            .execute(
-                "const el = arguments[0]; el.focus(); el.value = arguments[1];
-                 el.dispatchEvent(new Event('input', {bubbles: true}));
-                 el.dispatchEvent(new Event('change', {bubbles: true}));",
-                vec![serde_json::to_value(&f).unwrap(), json!(value)],
-            )
-            .await
-            .unwrap();
-    }
-
-    async fn click_button(&self, name: &str) {
-        self.find(&format!("//button[normalize-space(.)='{name}' and not(@disabled)]")).await.click().await.unwrap();
-    }
-
-    async fn nav(&self, name: &str) {
-        self.find(&format!("//nav//a[normalize-space(.)='{name}']")).await.click().await.unwrap();
-    }
-
-    async fn nav_links(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for a in self.c.find_all(Locator::XPath("//nav//a")).await.unwrap() {
-            out.push(a.text().await.unwrap().trim().to_string());
-        }
-        out
-    }
-
-    async fn wait_text(&self, text: &str) -> Element {
-        self.find(&format!(
-            "//*[contains(normalize-space(.), \"{text}\") and not(*[contains(normalize-space(.), \"{text}\")])]"
-        ))
-        .await
-    }
-
-    async fn wait_gone(&self, xpath: &str) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while tokio::time::Instant::now() < deadline {
-            if self.c.find_all(Locator::XPath(xpath)).await.unwrap().is_empty() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
-        panic!("still there after {WAIT:?}: {xpath}");
-    }
-
-    async fn sign_in(&self, email: &str) {
-        self.fill("Email", email).await;
-        self.fill("Password", PASSWORD).await;
-        self.click_button("Sign in").await;
-    }
-
-    async fn sign_out(&self) {
-        self.click_button("Sign out").await;
-        self.find("//button[normalize-space(.)='Sign in']").await;
-    }
-}
-
-impl App {
-    /// Ends the WebDriver session (the app closes), then the drivers (Drop).
-    async fn close(self) {
-        let _ = self.c.clone().close().await;
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        // The whole group: tauri-driver, WebKitWebDriver and the app (also when a step fails).
-        // Signalled directly: pgid must be a real group, never 0 or 1 (which would mean
-        // "my own group" or "every process").
-        let pgid = self.driver.id() as libc::pid_t;
-        if pgid > 1 {
-            // SAFETY: kill(2) with a negative pid signals that process group only.
-            unsafe {
-                libc::kill(-pgid, libc::SIGTERM);
-            }
-        }
-        let _ = self.driver.wait();
-    }
-}
+use support::{App, PASSWORD, Platform, WAIT};
 
 /// Recomputes the audit chain of a JSON Lines export from the rule in API.md, without
 /// the project's own verifier: SHA-256 over prev_hash + "\n" + RFC 8785 JSON.
@@ -358,7 +124,7 @@ async fn staff_run_the_venue_in_the_real_app() {
     assert_eq!(app.nav_links().await, vec!["Orders", "Security"]);
     app.nav("Orders").await;
     let preparing_before = count(&app, "//section[.//h2[@id='col-preparing']]//li[@data-testid='order-card']").await;
-    app.find("//section[.//h2[@id='col-received']]//button[normalize-space(.)='Start']").await.click().await.unwrap();
+    app.click(app.find("//section[.//h2[@id='col-received']]//button[normalize-space(.)='Start']").await).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     while count(&app, "//section[.//h2[@id='col-preparing']]//li[@data-testid='order-card']").await <= preparing_before
     {
