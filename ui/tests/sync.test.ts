@@ -147,3 +147,18 @@ test("audit table: actors read 'system' or 'user' + short id (full id for assist
   expect(screen.getByRole("region", { name: /Audit events/ })).toHaveAttribute("tabindex", "0");
   expect(screen.getByRole("cell", { name: "venue v-1" })).toBeInTheDocument();
 });
+
+test("a sync finished in the background reloads the day (no click needed)", async () => {
+  const { emit } = await import("@tauri-apps/api/event");
+  const { backend } = await renderApp("front_desk", { bookingsToday: 2 });
+  await screen.findByText("2 bookings");
+  const dayViews = () => backend.calls.filter((c) => c.cmd === "day_view").length;
+  const before = dayViews();
+  // The platform's data arrives through a sync the user did not start.
+  const [today, list] = [...backend.state.bookings.entries()][0];
+  backend.state.bookings.set(today, [...list, { ...list[0], id: "b-bg", guest_name: "Bea Background" }]);
+  backend.state.sync.last_sync = new Date().toISOString();
+  await emit("progress", { task: "sync", done: 3, total: 3 });
+  expect(await screen.findByText("Bea Background", {}, { timeout: 3000 })).toBeInTheDocument();
+  expect(dayViews()).toBeGreaterThan(before);
+});
