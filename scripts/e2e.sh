@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# The desktop console end to end: the release build (custom-protocol, UI embedded) in a
+# The desktop console end to end: the shipped build (custom-protocol, UI embedded) in a
 # real window under Xvfb, its secrets in a real GNOME Keyring inside a private D-Bus
 # session, driven over WebDriver by tauri-driver + WebKitWebDriver. Expects to run inside
 # `dbus-run-session` with the keyring unlocked (scripts/test.sh does that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TOOLS="$PWD/target/tools"
+TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
+TOOLS="$TARGET/tools"
 if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
   echo "== installing tauri-driver into target/tools"
   cargo install tauri-driver --locked --root "$TOOLS" --quiet
 fi
 export TAURI_DRIVER="$TOOLS/bin/tauri-driver"
-export VENUEDESK_CONSOLE_BIN="$PWD/target/release/venuedesk-console"
+export VENUEDESK_CONSOLE_BIN="$TARGET/desktop/venuedesk-console"
 [ -x "$VENUEDESK_CONSOLE_BIN" ] || { echo "build it first: scripts/build-console.sh" >&2; exit 1; }
 # Software rendering: there is no GPU under Xvfb.
 export WEBKIT_DISABLE_DMABUF_RENDERER=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1

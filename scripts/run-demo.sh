@@ -7,14 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-deps.sh
 cargo build --release -p venuedesk-platform --bin venuedesk-platform
+TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
 
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ -n "${VENUEDESK_NO_CONSOLE:-}" ]; then
   echo "venuedesk: no display, so only the platform runs (the console needs a desktop session)."
-  exec ./target/release/venuedesk-platform serve --demo "$@"
+  exec "$TARGET/release/venuedesk-platform" serve --demo "$@"
 fi
 
 ./scripts/build-console.sh
-./target/release/venuedesk-platform serve --demo "$@" &
+"$TARGET/release/venuedesk-platform" serve --demo "$@" &
 platform=$!
 trap 'kill "$platform" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -25,4 +26,4 @@ done
 echo "venuedesk: opening the console; sign in with a demo account above (e.g. frontdesk@demo.venuedesk.test)."
 VENUEDESK_SERVER="${VENUEDESK_SERVER:-http://127.0.0.1:8080}" \
 VENUEDESK_DATA_DIR="${VENUEDESK_DATA_DIR:-$PWD/venuedesk-data/console}" \
-  ./target/release/venuedesk-console
+  "$TARGET/desktop/venuedesk-console"

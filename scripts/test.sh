@@ -30,8 +30,8 @@ if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
   echo "ui/src/lib/bindings has files not in git: commit the generated types" >&2
   exit 1
 fi
-echo "== desktop console release build"
-cargo build --release -p venuedesk-console --features custom-protocol
+echo "== desktop console, built as shipped (UI embedded, desktop profile)"
+cargo build --profile desktop -p venuedesk-console --features custom-protocol
 
 echo "== the real OS keychain and the real window: a private D-Bus session with GNOME Keyring"
 dbus-run-session -- bash -c '

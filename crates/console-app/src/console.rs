@@ -25,6 +25,10 @@ use crate::views::{AppState, ConflictView, Progress, ProgressTask, SignInOutcome
 
 pub type ProgressSink = Arc<dyn Fn(Progress) + Send + Sync>;
 
+/// The page cache of the connections that sync or wait on the network (the screens'
+/// connection keeps the large one, for fast day views).
+const SIDE_PAGE_CACHE_KIB: u32 = 4 * 1024;
+
 struct PendingMfa {
     server: String,
     email: String,
@@ -204,7 +208,9 @@ impl Console {
     pub(crate) fn side_cache(&self) -> Result<Cache, AppError> {
         let inner = self.lock();
         let id = Self::cache_id(&inner.config).ok_or_else(|| AppError::new("no_venue", "Choose a venue first."))?;
-        Ok(Cache::open(&self.caches_dir(), id, self.keychain.clone())?)
+        let cache = Cache::open(&self.caches_dir(), id, self.keychain.clone())?;
+        cache.set_page_cache_kib(SIDE_PAGE_CACHE_KIB)?;
+        Ok(cache)
     }
 
     /// The session alone, for the user's own account (no venue needed).

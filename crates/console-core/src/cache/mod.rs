@@ -92,6 +92,13 @@ impl Cache {
         Ok(Cache { conn, path, id, keychain })
     }
 
+    /// Caps this connection's page cache (KiB). A connection that only syncs needs little:
+    /// the pages it writes are not read again through it, and a big cache filled by a
+    /// 100,000-row pull would stay in the process's memory.
+    pub fn set_page_cache_kib(&self, kib: u32) -> Result<(), CoreError> {
+        self.conn.execute_batch(&format!("PRAGMA cache_size = -{kib};")).map_err(db_err)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
