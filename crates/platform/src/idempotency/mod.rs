@@ -76,36 +76,40 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
     let fp = fingerprint(&parts.method, path, &bytes);
     let scope = format!("user:{}", auth.user_id);
     let aad = format!("idempotency:{scope}:{key}");
-    let now = state.clock.now();
-    match state.store.idempotency_begin(&scope, &key, fp, now, LOCK_FOR, KEEP_FOR).await? {
-        crate::store::IdempotencyBegin::InFlight => Err(ApiError::with_detail(
-            ProblemCode::IdempotencyKeyInUse,
-            "a request with this Idempotency-Key is still being processed; retry shortly",
-        )),
-        crate::store::IdempotencyBegin::Erased => Err(ApiError::with_detail(
-            ProblemCode::NotFound,
-            "the answer to this request held personal data that has since been erased",
-        )),
-        crate::store::IdempotencyBegin::FingerprintMismatch => Err(ApiError::with_detail(
-            ProblemCode::IdempotencyKeyReused,
-            "this Idempotency-Key was used for a different request",
-        )),
-        crate::store::IdempotencyBegin::Replay(sealed) => {
-            let data_key = state.keys.platform().await?;
-            let plain = data_key.open(aad.as_bytes(), &sealed)?;
-            let stored: StoredResponse = serde_json::from_slice(&plain).map_err(ApiError::internal)?;
-            replay(stored)
+    let request_id = crate::http::request_id::current();
+    // From taking the key on, everything runs in its own task, to the end, even when the
+    // client goes away or the request times out: a key taken is always either finished
+    // and recorded or released, so a retry is answered from the record instead of waiting
+    // out a stale lock (a client killed just after the key was taken used to leave it
+    // locked with the write never made), and a started write never runs twice.
+    let work = async move {
+        let now = state.clock.now();
+        match state.store.idempotency_begin(&scope, &key, fp, now, LOCK_FOR, KEEP_FOR).await? {
+            crate::store::IdempotencyBegin::InFlight => Err(ApiError::with_detail(
+                ProblemCode::IdempotencyKeyInUse,
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+            )),
+            crate::store::IdempotencyBegin::Erased => Err(ApiError::with_detail(
+                ProblemCode::NotFound,
+                "the answer to this request held personal data that has since been erased",
+            )),
+            crate::store::IdempotencyBegin::FingerprintMismatch => Err(ApiError::with_detail(
+                ProblemCode::IdempotencyKeyReused,
+                "this Idempotency-Key was used for a different request",
+            )),
+            crate::store::IdempotencyBegin::Replay(sealed) => {
+                let data_key = state.keys.platform().await?;
+                let plain = data_key.open(aad.as_bytes(), &sealed)?;
+                let stored: StoredResponse = serde_json::from_slice(&plain).map_err(ApiError::internal)?;
+                replay(stored)
+            }
+            crate::store::IdempotencyBegin::Started => {
+                let req = Request::from_parts(parts, Body::from(bytes));
+                process(state, scope, key, aad, next.run(req).await).await
+            }
         }
-        crate::store::IdempotencyBegin::Started => {
-            let req = Request::from_parts(parts, Body::from(bytes));
-            // Runs to the end even when the client goes away or the request times out: a
-            // write that was started is finished and recorded, so the retry is answered
-            // from the record instead of waiting out a stale lock (or running twice).
-            let request_id = crate::http::request_id::current();
-            let work = async move { process(state, scope, key, aad, next.run(req).await).await };
-            tokio::spawn(crate::http::request_id::scope(request_id, work)).await.map_err(ApiError::internal)?
-        }
-    }
+    };
+    tokio::spawn(crate::http::request_id::scope(request_id, work)).await.map_err(ApiError::internal)?
 }
 
 fn replay(stored: StoredResponse) -> ApiResult<Response> {
