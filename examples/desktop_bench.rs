@@ -4,6 +4,9 @@
 //! bookings screen being interactive with a warm cache. Run by scripts/bench-console.sh
 //! under Xvfb with a real keychain, like the end-to-end test.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

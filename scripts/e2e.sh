@@ -18,4 +18,4 @@ export VENUEDESK_CONSOLE_BIN="$TARGET/desktop/venuedesk-console"
 # Software rendering: there is no GPU under Xvfb.
 export WEBKIT_DISABLE_DMABUF_RENDERER=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
 xvfb-run -a -s "-screen 0 1280x800x24" \
-  cargo test -p venuedesk-console --test desktop_e2e -- --ignored --nocapture
+  cargo nextest run --workspace --run-ignored ignored-only --no-capture -E 'binary(desktop_e2e)'

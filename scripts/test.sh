@@ -22,14 +22,18 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
-echo "== cargo test"
-cargo test --workspace
-echo "== the UI's TypeScript types are the ones generated from Rust (ts-rs, during cargo test)"
+echo "== tests: unit and whole-system (every workspace test binary, built once, run by cargo-nextest)"
+command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked --quiet
+cargo nextest run --workspace --no-fail-fast
+cargo test --workspace --doc --quiet
+echo "== the UI's TypeScript types are the ones generated from Rust (ts-rs, during the tests)"
 git diff --exit-code -- ui/src/lib/bindings
 if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
   echo "ui/src/lib/bindings has files not in git: commit the generated types" >&2
   exit 1
 fi
+echo "== schemathesis: the running platform fuzzed from its own /openapi.json, with a real token"
+./scripts/schemathesis.sh target/debug/venuedesk-platform
 echo "== desktop console, built as shipped (UI embedded, desktop profile)"
 cargo build --profile desktop -p venuedesk-console --features custom-protocol
 
@@ -41,7 +45,7 @@ dbus-run-session -- bash -c '
   XDG_DATA_HOME="$(mktemp -d)"
   export XDG_DATA_HOME
   eval "$(printf "venuedesk-ci" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"
-  cargo test -p venuedesk-console-core --test os_keychain -- --ignored
-  cargo test -p venuedesk-cli --test cli -- --ignored
+  # From the same build as above: only the tests that need the keychain (marked ignored).
+  cargo nextest run --workspace --no-fail-fast --run-ignored ignored-only -E "binary(os_keychain) | binary(cli)"
   ./scripts/e2e.sh
 '

@@ -5,6 +5,9 @@
 //! target/e2e-screenshots/. Run by scripts/test.sh (`scripts/e2e.sh`); needs
 //! VENUEDESK_CONSOLE_BIN and TAURI_DRIVER.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::path::Path;
@@ -12,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use fantoccini::Locator;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::Digest;
 use venuedesk_platform::demo;
 
@@ -35,6 +38,44 @@ fn verify_independently(path: &Path) -> usize {
         n += 1;
     }
     n
+}
+
+/// Presses Escape in the native save dialog if one opens within 15 seconds, as a person
+/// who did not ask for it would; says whether one opened.
+fn cancel_save_dialog() -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while std::time::Instant::now() < deadline {
+        let out =
+            Command::new("xdotool").args(["search", "--onlyvisible", "--name", "^Save as$"]).output().expect("xdotool");
+        let found = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().trim().to_string();
+        if !found.is_empty() {
+            let run = |args: &[&str]| {
+                let out = Command::new("xdotool").args(args).output().expect("xdotool");
+                assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            };
+            // A real key press (XTEST) to the focused dialog. Sent to the window as a
+            // synthetic event (`key --window`) instead, it left a later dialog closing at
+            // once, unseen, and the WebDriver answer 15 s late.
+            run(&["windowfocus", "--sync", &found]);
+            std::thread::sleep(Duration::from_millis(500));
+            run(&["key", "Escape"]);
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    false
+}
+
+/// Calls a command the way any script in the webview can, through Tauri's IPC, and waits
+/// for its answer: `{"ok": …}` or `{"err": …}`.
+async fn invoke_from_webview(c: &fantoccini::Client, cmd: &str, args: Value) -> Value {
+    c.execute_async(
+        "const [cmd, args, done] = arguments;
+         window.__TAURI_INTERNALS__.invoke(cmd, args).then((ok) => done({ok}), (err) => done({err}));",
+        vec![json!(cmd), args],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{cmd}: {e}"))
 }
 
 /// Answers the native save dialog as a person would: type the path, press Enter.
@@ -161,10 +202,35 @@ async fn staff_run_the_venue_in_the_real_app() {
     app.find("//nav//a[normalize-space(.)='Team']").await;
     app.sign_out().await;
 
-    // Manager: exports the audit log as JSON Lines; the app says the chain verified, and
-    // the file verifies here too.
+    // Manager. A script running in the webview cannot pick where a file goes: the commands
+    // that write files, called with a `path` as they once took, open the save dialog
+    // instead (the person cancels it here) and nothing is written at that path.
     app.sign_in("manager@demo.venuedesk.test").await;
     app.find("//nav//a[normalize-space(.)='Audit']").await;
+    let customers = invoke_from_webview(&app.c, "list_customers", json!({"search": null})).await;
+    let customer = customers["ok"][0]["id"].as_str().unwrap_or_else(|| panic!("{customers}")).to_string();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("written-by-a-script");
+    let no_filter = json!({"from": null, "to": null, "actor_id": null, "action": null});
+    for (cmd, args) in [
+        ("save_text_file", json!({"path": target, "contents": "x"})),
+        ("export_customer", json!({"id": customer, "path": target})),
+        ("export_audit", json!({"filter": no_filter, "format": "jsonl", "path": target})),
+    ] {
+        let call = tokio::spawn({
+            let c = app.c.clone();
+            async move { invoke_from_webview(&c, cmd, args).await }
+        });
+        let dialog = tokio::task::spawn_blocking(cancel_save_dialog).await.unwrap();
+        let answer = call.await.unwrap();
+        assert!(!target.exists(), "{cmd} wrote the path the webview named");
+        assert!(dialog, "{cmd}: no save dialog opened; it answered {answer}");
+        assert_eq!(answer, json!({"ok": {"kind": "cancelled"}}), "{cmd}");
+    }
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+
+    // Manager: exports the audit log as JSON Lines; the app says the chain verified, and
+    // the file verifies here too.
     app.nav("Audit").await;
     app.fill("Format", "jsonl").await;
     app.shot("10-audit").await;

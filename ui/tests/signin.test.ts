@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { fireEvent, screen } from "@testing-library/svelte";
+import type { Code } from "../src/lib/bindings/Code";
 import { renderApp } from "./helpers";
 
 async function signIn(email: string, password = "correct horse") {
@@ -46,9 +47,10 @@ describe("sign in", () => {
     expect(backend.calls.filter((c) => c.cmd === "complete_mfa").map((c) => c.args)).toEqual([{ code: "12" }, { code: "123456" }]);
   });
 
-  test.each([
+  test.each<[Code, RegExp]>([
     ["session_revoked", /session was ended/i],
     ["refresh_token_reused", /used from somewhere else/i],
+    ["refresh_token_invalid", /session expired/i],
   ])("a %s error from any command returns to sign-in with an explanation", async (code, message) => {
     await renderApp("front_desk", {
       override: (cmd) => {

@@ -3,9 +3,16 @@
 
 pub mod audit_chain;
 pub mod auth;
+pub mod booking_status;
 pub mod me;
+pub mod order_status;
 pub mod permission;
 pub mod problem;
+pub mod timestamp;
+pub mod unknown_name;
 pub mod venue;
+pub mod venue_time;
 
+pub use booking_status::{BookingAction, BookingStatus};
+pub use order_status::OrderStatus;
 pub use problem::{Problem, ProblemCode};

@@ -37,9 +37,9 @@ pub struct MeResponse {
 pub struct SessionInfo {
     pub id: Uuid,
     pub device_name: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub last_used_at: OffsetDateTime,
     pub ip: Option<String>,
     pub current: bool,
@@ -109,7 +109,7 @@ impl std::fmt::Debug for RecoveryCodes {
 pub struct SecurityEvent {
     pub id: Uuid,
     pub kind: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub at: OffsetDateTime,
     pub ip: Option<String>,
     pub session_id: Option<Uuid>,

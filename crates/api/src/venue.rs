@@ -6,6 +6,10 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::booking_status::BookingStatus;
+use crate::order_status::OrderStatus;
+use crate::unknown_name::UnknownName;
+
 /// Absent, null or a value: PATCH bodies distinguish "leave alone" from "clear".
 pub type Patch<T> = Option<Option<T>>;
 
@@ -21,7 +25,7 @@ pub struct Venue {
     pub timezone: String,
     /// Seats.
     pub capacity: i64,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub created_at: OffsetDateTime,
     pub version: i64,
 }
@@ -34,11 +38,15 @@ pub struct NewVenue {
     pub capacity: i64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+/// Absent fields are left alone (and are not sent: `None` is skipped when serialised).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VenuePatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity: Option<i64>,
 }
 
@@ -52,7 +60,7 @@ pub struct Role {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
     #[serde(default)]
@@ -63,11 +71,15 @@ pub struct NewRole {
     pub require_mfa: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+/// Absent fields are left alone (and are not sent: `None` is skipped when serialised).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RolePatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_mfa: Option<bool>,
 }
 
@@ -78,18 +90,18 @@ pub struct Member {
     pub display_name: String,
     pub role_id: Uuid,
     pub mfa_enabled: bool,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub joined_at: OffsetDateTime,
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberPatch {
     pub role_id: Uuid,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvitation {
     pub email: String,
@@ -101,7 +113,7 @@ pub struct InvitationCreated {
     pub id: Uuid,
     /// Single use; give it to the invitee. Shown once.
     pub token: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub expires_at: OffsetDateTime,
 }
 
@@ -137,7 +149,7 @@ pub struct Product {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProduct {
     #[serde(default)]
@@ -154,13 +166,19 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+/// Absent fields are left alone (and are not sent: `None` is skipped when serialised).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_cents: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available: Option<bool>,
 }
 
@@ -175,7 +193,7 @@ pub struct Customer {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
     #[serde(default)]
@@ -191,18 +209,21 @@ pub struct NewCustomer {
     pub dietary_notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+/// Absent fields are left alone (and are not sent: `None` is skipped when serialised).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(skip_serializing_if = "Option::is_none", default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     pub email: Patch<String>,
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(skip_serializing_if = "Option::is_none", default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     pub phone: Patch<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allergens: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(skip_serializing_if = "Option::is_none", default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     pub dietary_notes: Patch<String>,
 }
@@ -213,7 +234,7 @@ pub struct CustomerExport {
     pub customer: Customer,
     pub bookings: Vec<Booking>,
     pub orders: Vec<Order>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub exported_at: OffsetDateTime,
 }
 
@@ -223,20 +244,19 @@ pub struct Booking {
     pub guest_name: String,
     pub customer_id: Option<Uuid>,
     pub party_size: i64,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub starts_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub ends_at: OffsetDateTime,
     pub duration_minutes: i64,
-    /// `confirmed`, `seated`, `completed`, `cancelled` or `no_show`.
-    pub status: String,
+    pub status: BookingStatus,
     pub notes: Option<String>,
     pub version: i64,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewBooking {
     #[serde(default)]
@@ -245,25 +265,29 @@ pub struct NewBooking {
     #[serde(default)]
     pub customer_id: Option<Uuid>,
     pub party_size: i64,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub starts_at: OffsetDateTime,
     pub duration_minutes: i64,
     #[serde(default)]
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+/// Absent fields are left alone (and are not sent: `None` is skipped when serialised).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookingPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub guest_name: Option<String>,
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(skip_serializing_if = "Option::is_none", default, deserialize_with = "patch")]
     #[schema(value_type = Option<Uuid>)]
     pub customer_id: Patch<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub party_size: Option<i64>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "crate::timestamp::option")]
     pub starts_at: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_minutes: Option<i64>,
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(skip_serializing_if = "Option::is_none", default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
 }
@@ -280,19 +304,18 @@ pub struct OrderItem {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Order {
     pub id: Uuid,
-    /// `received`, `preparing`, `ready`, `served` or `cancelled`.
-    pub status: String,
+    pub status: OrderStatus,
     pub items: Vec<OrderItem>,
     pub total_cents: i64,
     pub currency: String,
     pub booking_id: Option<Uuid>,
     pub table_label: Option<String>,
     pub version: i64,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timestamp")]
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrderItem {
     pub product_id: Uuid,
@@ -301,7 +324,7 @@ pub struct NewOrderItem {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
     #[serde(default)]
@@ -313,10 +336,26 @@ pub struct NewOrder {
     pub table_label: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// `POST /orders/{id}/status`: the status to move the order to. An unknown status answers
+/// `422 validation_failed` naming `status`.
+// `status` is read as any string and checked by `target`, so that an unknown one is a 422
+// as it always was (serde would refuse it as 400); a non-string stays `400 bad_request`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderStatusChange {
-    pub status: String,
+    #[schema(value_type = OrderStatus)]
+    status: String,
+}
+
+impl OrderStatusChange {
+    pub fn new(to: OrderStatus) -> Self {
+        OrderStatusChange { status: to.as_str().to_owned() }
+    }
+
+    /// The status asked for, or the unknown string.
+    pub fn target(&self) -> Result<OrderStatus, UnknownName> {
+        self.status.parse()
+    }
 }
 
 /// A list page: `{"items": [...], "next_cursor": "…" | null}`.

@@ -1,5 +1,5 @@
-//! What every command needs: the configuration, the session from the keychain, and the
-//! current venue's cache.
+//! What every command needs: the settings (shared with the desktop app), the session from
+//! the keychain, and the current venue's cache.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,63 +7,67 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use uuid::Uuid;
 use venuedesk_console_core::cache::{Cache, CacheId};
+use venuedesk_console_core::settings::{self, Settings};
 use venuedesk_console_core::{ApiClient, CoreError, Keychain, OsKeychain, Session};
-
-use crate::config::{self, Config};
 
 pub struct Ctx {
     pub dir: PathBuf,
-    pub config: Config,
+    pub settings: Settings,
     pub keychain: Arc<dyn Keychain>,
     pub json: bool,
 }
 
 impl Ctx {
     pub fn new(dir: PathBuf, json: bool) -> anyhow::Result<Ctx> {
-        let config = config::load(&dir)?;
-        Ok(Ctx { dir, config, keychain: Arc::new(OsKeychain), json })
+        let settings = Settings::load(&dir);
+        Ok(Ctx { dir, settings, keychain: Arc::new(OsKeychain), json })
+    }
+
+    pub fn save(&self) -> anyhow::Result<()> {
+        self.settings.save(&self.dir).with_context(|| format!("saving the settings in {}", self.dir.display()))
+    }
+
+    pub fn caches_dir(&self) -> PathBuf {
+        settings::caches_dir(&self.dir)
     }
 
     pub fn server(&self) -> anyhow::Result<&str> {
-        self.config.server.as_deref().ok_or_else(|| CoreError::NotSignedIn.into())
+        self.settings.server.as_deref().ok_or_else(|| CoreError::NotSignedIn.into())
     }
 
     pub fn email(&self) -> anyhow::Result<&str> {
-        self.config.email.as_deref().ok_or_else(|| CoreError::NotSignedIn.into())
+        self.settings.email.as_deref().ok_or_else(|| CoreError::NotSignedIn.into())
     }
 
+    /// The session kept in the keychain. Signing out, or the platform ending the session,
+    /// wipes every cache and keychain item of the account on this server, of every venue.
     pub fn session(&self) -> anyhow::Result<Session> {
         let client = ApiClient::new(self.server()?)?;
         let session = Session::resume(client, self.keychain.clone(), self.email()?)?.ok_or(CoreError::NotSignedIn)?;
-        // When the platform ends the session, nothing of the account stays here.
-        let (dir, keychain, server, email) =
-            (self.dir.clone(), self.keychain.clone(), self.server()?.to_string(), self.email()?.to_string());
-        let venue = self.config.venue_id;
-        session.on_end(move |_| {
-            if let Some(v) = venue {
-                let id = CacheId { server: server.clone(), email: email.clone(), venue_id: v };
-                let _ = Cache::destroy(&dir.join("caches"), &id, keychain.as_ref());
-            }
-        });
+        session.keep_local_data(self.caches_dir(), &self.settings.venue_ids());
         Ok(session)
     }
 
     pub fn venue(&self) -> anyhow::Result<Uuid> {
-        match self.config.venue_id {
+        match self.settings.venue_id {
             Some(v) => Ok(v),
             None => bail!("no venue chosen: run `venuedesk venues` and `venuedesk use <venue>`"),
         }
     }
 
+    pub fn venue_name(&self) -> Option<String> {
+        self.settings.venue().map(|v| v.name.clone())
+    }
+
     pub fn timezone(&self) -> anyhow::Result<chrono_tz::Tz> {
-        let tz = self.config.timezone.as_deref().unwrap_or("UTC");
+        let tz = self.settings.venue().map_or("UTC", |v| v.timezone.as_str());
         tz.parse().map_err(|_| anyhow::anyhow!("unknown time zone {tz}"))
     }
 
     pub fn cache(&self) -> anyhow::Result<Cache> {
         let id =
             CacheId { server: self.server()?.to_string(), email: self.email()?.to_string(), venue_id: self.venue()? };
-        Cache::open(&self.dir.join("caches"), id, self.keychain.clone()).context("opening the offline cache")
+        Cache::open(&self.caches_dir(), id, self.keychain.clone()).context("opening the offline cache")
     }
 }
 

@@ -1,11 +1,12 @@
 //! `venuedesk`: the console on the command line, on the same engine as the desktop app.
 //! Reads work offline from the encrypted cache; writes are queued and synced.
 //!
-//! Exit codes: 0 done, 1 failed, 2 usage, 3 not signed in (or the session ended),
-//! 4 the platform could not be reached (queued work is kept).
+//! Exit codes: 0 done, 1 failed, 2 usage (also a server address refused: plain `http://`
+//! to another computer), 3 not signed in, the session ended, or sign in again (the role
+//! now requires MFA; queued work is kept), 4 the platform could not be reached (queued work
+//! is kept).
 
 mod commands;
-mod config;
 mod context;
 mod output;
 
@@ -17,7 +18,7 @@ use venuedesk_console_core::CoreError;
 #[derive(Debug, Parser)]
 #[command(name = "venuedesk", version, about = "The Venuedesk console on the command line")]
 pub struct Cli {
-    /// Where the configuration and the encrypted offline caches live.
+    /// Where the settings (shared with the desktop console) and the encrypted offline caches live.
     #[arg(long, env = "VENUEDESK_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Print machine-readable JSON instead of text.
@@ -31,6 +32,7 @@ pub struct Cli {
 pub enum Command {
     /// Sign in (password and code prompted, or read from stdin for scripts).
     Login {
+        /// https://…; plain http:// only for a platform on this computer (localhost, 127.0.0.1, ::1).
         #[arg(long, env = "VENUEDESK_SERVER")]
         server: String,
         #[arg(long)]
@@ -44,7 +46,7 @@ pub enum Command {
         #[arg(long, default_value = "venuedesk CLI")]
         device: String,
     },
-    /// Sign out and wipe this account's offline data.
+    /// Sign out and wipe this account's offline data: every venue's cache and keychain item.
     Logout,
     /// Who is signed in, where.
     Whoami,
@@ -72,7 +74,8 @@ pub enum Command {
 
 fn exit_code(e: &anyhow::Error) -> i32 {
     match e.downcast_ref::<CoreError>() {
-        Some(CoreError::NotSignedIn | CoreError::SessionEnded(_)) => 3,
+        Some(CoreError::InsecureServer(_)) => 2,
+        Some(CoreError::NotSignedIn | CoreError::SessionEnded(_) | CoreError::MfaRequired { .. }) => 3,
         Some(CoreError::Network(_)) => 4,
         _ => 1,
     }

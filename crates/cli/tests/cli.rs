@@ -1,6 +1,9 @@
 //! The `venuedesk` binary against a live platform, through a proxy that can cut the
 //! network, with the real OS keychain (run by scripts/test.sh inside dbus-run-session).
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -308,4 +311,89 @@ async fn killing_the_cli_mid_sync_loses_and_doubles_nothing() {
     assert_eq!(audit["items"].as_array().unwrap().len(), N);
     let (code, _) = venuedesk(d, &["logout"], None).await;
     assert_eq!(code, 0);
+}
+
+/// Runs the CLI with `args` and empty stdin; returns (exit code, stderr).
+fn venuedesk_stderr(data: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_venuedesk"))
+        .args(args)
+        .env("VENUEDESK_DATA_DIR", data)
+        .env_remove("VENUEDESK_SERVER")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Plain http:// to another computer is refused before a password is read, with the reason
+/// and exit code 2 (usage: the address given is not one the console accepts).
+#[test]
+fn login_refuses_plain_http_to_another_computer() {
+    let data = tempfile::tempdir().unwrap();
+    for server in ["http://example.com", "http://192.168.1.5:8080", "http://127.0.0.1.evil.com"] {
+        let (code, stderr) = venuedesk_stderr(
+            data.path(),
+            &["login", "--server", server, "--email", "a@example.com", "--password-stdin"],
+        );
+        assert_eq!(code, 2, "{server}: {stderr}");
+        assert!(stderr.contains(server), "names the server: {stderr}");
+        assert!(stderr.contains("unencrypted") && stderr.contains("https://"), "says why and what to use: {stderr}");
+    }
+    let (code, stderr) =
+        venuedesk_stderr(data.path(), &["login", "--server", "ftp://example.com", "--email", "a@example.com"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(walk(data.path()).is_empty(), "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service session: run by scripts/test.sh inside dbus-run-session"]
+async fn logout_wipes_every_venue_used_on_this_computer() {
+    let (addr, _pdir) = platform().await;
+    let base = format!("http://{addr}");
+    let (token, first) = owner_with_venue(&base, "two@example.com", "First Floor", "UTC", 20).await;
+    let second: Value = reqwest::Client::new()
+        .post(format!("{base}/v1/venues"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "v2")
+        .json(&json!({"name": "Second Floor", "timezone": "UTC", "capacity": 20}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let (code, out) = venuedesk(
+        d,
+        &["login", "--server", &base, "--email", "two@example.com", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .await;
+    assert_eq!((code, out["venues"].as_u64()), (0, Some(2)), "{out}");
+    let tomorrow = (time::OffsetDateTime::now_utc() + time::Duration::days(1)).date().to_string();
+    // A booking in each venue: two caches, two cache keys.
+    for venue in [first.as_str(), second["id"].as_str().unwrap()] {
+        let (code, _) = venuedesk(d, &["use", venue], None).await;
+        assert_eq!(code, 0);
+        let (code, made) = venuedesk(
+            d,
+            &["bookings", "create", "--guest", "Two", "--party", "2", "--at", &format!("{tomorrow} 12:00")],
+            None,
+        )
+        .await;
+        assert_eq!((code, made["pending"].as_bool()), (0, Some(false)), "{made}");
+    }
+    let account = format!("{base}:two@example.com");
+    assert!(secret_tool_has(&format!("cache-key:{account}:{first}")), "the first venue's key is in the keychain");
+    assert!(walk(&d.join("caches")).len() >= 2);
+
+    let (code, _) = venuedesk(d, &["logout"], None).await;
+    assert_eq!(code, 0);
+    assert!(!secret_tool_has(&account), "no keychain item of the account is left, of either venue");
+    assert_eq!(walk(&d.join("caches")), Vec::<std::path::PathBuf>::new(), "no cache file is left");
+    let (code, _) = venuedesk(d, &["whoami"], None).await;
+    assert_eq!(code, 3, "signed out");
 }

@@ -1,5 +1,5 @@
-//! The audit trail: paged with filters from the platform, and exported through the save
-//! dialog with the hash chain verified before the file is kept.
+//! The audit trail: paged with filters from the platform, and exported to where the person
+//! chose in the save dialog, with the hash chain verified before the file is kept.
 
 use std::path::Path;
 
@@ -8,6 +8,7 @@ use venuedesk_console_core::audit;
 
 use crate::console::Console;
 use crate::error::AppError;
+use crate::files::SaveAs;
 use crate::views::{AuditEventView, AuditFilter, AuditPage, ExportFormat, ExportResult, Progress, ProgressTask};
 
 fn encode(s: &str) -> String {
@@ -64,11 +65,26 @@ impl Console {
         })
     }
 
+    /// What the save dialog proposes for an audit export; refuses first what could never
+    /// be exported (no session or venue), so no dialog opens for nothing.
+    pub fn audit_export_save_as(&self, filter: &AuditFilter, format: ExportFormat) -> Result<SaveAs, AppError> {
+        self.online()?;
+        let (filter_name, extension) = match format {
+            ExportFormat::Csv => ("CSV", "csv"),
+            ExportFormat::Jsonl => ("JSON Lines", "jsonl"),
+        };
+        let from = clean(&filter.from).unwrap_or_else(|| "all".into());
+        let to = clean(&filter.to).unwrap_or_else(|| "now".into());
+        Ok(SaveAs::new(&format!("audit-{from}-{to}"), filter_name, extension))
+    }
+
+    /// Streams the export to `path` (the path the person chose in the save dialog the shell
+    /// opened, never one from the webview), verifying the hash chain of JSON Lines.
     pub async fn export_audit(
         &self,
         filter: &AuditFilter,
         format: ExportFormat,
-        path: &str,
+        path: &Path,
     ) -> Result<ExportResult, AppError> {
         let online = self.online()?;
         let range = audit::Range { from: clean(&filter.from), to: clean(&filter.to) };
@@ -77,7 +93,7 @@ impl Console {
             ExportFormat::Jsonl => audit::Format::Jsonl,
         };
         let sink = self.progress.clone();
-        let done = audit::export(&online.session, online.venue_id, &range, format, Path::new(path), &mut |bytes| {
+        let done = audit::export(&online.session, online.venue_id, &range, format, path, &mut |bytes| {
             (sink)(Progress { task: ProgressTask::Export, done: bytes, total: 0 })
         })
         .await
@@ -86,13 +102,13 @@ impl Console {
         (self.progress)(Progress { task: ProgressTask::Export, done: 1, total: 1 });
         Ok(match done.verified_events {
             Some(n) => ExportResult {
-                path: path.to_string(),
+                path: path.display().to_string(),
                 events: n,
                 verified: true,
                 message: format!("Chain verified: {n} events, each linked to the one before by SHA-256."),
             },
             None => ExportResult {
-                path: path.to_string(),
+                path: path.display().to_string(),
                 events: 0,
                 verified: false,
                 message: "Saved. CSV is for reading: export JSON Lines to verify the chain.".into(),

@@ -4,26 +4,17 @@
 use std::str::FromStr;
 
 use uuid::Uuid;
+use venuedesk_api::BookingAction;
 use venuedesk_api::venue::Booking;
 use venuedesk_console_core::sync::NewBooking;
 
 use crate::console::Console;
 use crate::error::AppError;
 use crate::local_time::{self, rfc3339};
-use crate::views::{BookingInput, BookingStatus, BookingView, DayView, SlotView};
+use crate::views::{BookingInput, BookingView, DayView, SlotView};
 
 pub(crate) fn parse_id(s: &str, what: &str) -> Result<Uuid, AppError> {
     Uuid::from_str(s.trim()).map_err(|_| AppError::invalid(format!("{s:?} is not a {what} id")))
-}
-
-fn status(s: &str) -> BookingStatus {
-    match s {
-        "seated" => BookingStatus::Seated,
-        "completed" => BookingStatus::Completed,
-        "cancelled" => BookingStatus::Cancelled,
-        "no_show" => BookingStatus::NoShow,
-        _ => BookingStatus::Confirmed,
-    }
 }
 
 pub(crate) fn view(tz: chrono_tz::Tz, b: &Booking, pending: bool) -> BookingView {
@@ -38,7 +29,7 @@ pub(crate) fn view(tz: chrono_tz::Tz, b: &Booking, pending: bool) -> BookingView
         local_date,
         local_time,
         duration_minutes: b.duration_minutes,
-        status: status(&b.status),
+        status: b.status,
         notes: b.notes.clone(),
         version: b.version,
         pending,
@@ -58,7 +49,7 @@ fn slots(
     while t < to {
         let covers = bookings
             .iter()
-            .filter(|(b, _)| (b.status == "confirmed" || b.status == "seated") && b.starts_at <= t && t < b.ends_at)
+            .filter(|(b, _)| b.status.holds_seats() && b.starts_at <= t && t < b.ends_at)
             .map(|(b, _)| b.party_size)
             .sum();
         out.push(SlotView { time: local_time::local(tz, t).1, covers });
@@ -105,7 +96,7 @@ impl Console {
         let tz = local_time::zone(&venue.timezone)?;
         let day = match date.filter(|d| !d.is_empty()) {
             Some(d) => local_time::parse_date(d)?,
-            None => local_time::today(tz),
+            None => local_time::today(tz)?,
         };
         let (from, to) = local_time::day_bounds(tz, day)?;
         let search = search.map(str::trim).filter(|s| !s.is_empty());
@@ -144,7 +135,7 @@ impl Console {
 
     /// `seat`, `complete`, `cancel` or `no-show`; works offline.
     pub fn booking_action(&self, id: &str, action: &str) -> Result<BookingView, AppError> {
-        if !["seat", "complete", "cancel", "no-show"].contains(&action) {
+        if action.parse::<BookingAction>().is_err() {
             return Err(AppError::invalid(format!("{action:?} is not a booking action")));
         }
         let venue = self.venue()?;

@@ -14,11 +14,12 @@ use secrecy::SecretString;
 use uuid::Uuid;
 use venuedesk_api::me::MeResponse;
 use venuedesk_api::venue::Venue;
-use venuedesk_console_core::cache::{Cache, CacheId};
+use venuedesk_console_core::cache::{Cache, CacheId, wipe_account};
 use venuedesk_console_core::session::Factor;
+use venuedesk_console_core::settings::{self, KnownVenue};
 use venuedesk_console_core::{ApiClient, CoreError, EndReason, Keychain, LoginOutcome, Session};
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::error::{AppError, problem_message};
 use crate::local_time::rfc3339;
 use crate::views::{AppState, ConflictView, Progress, ProgressTask, SignInOutcome, SyncStatus, VenueView};
@@ -90,9 +91,12 @@ impl Console {
         let resumed = {
             let inner = console.lock();
             match (&inner.config.server, &inner.config.email) {
-                (Some(server), Some(email)) => {
-                    Session::resume(ApiClient::new(server)?, console.keychain.clone(), email)?.map(Arc::new)
-                }
+                // A remembered server the console no longer accepts (plain http:// to another
+                // computer) is not resumed: the sign-in screen explains why.
+                (Some(server), Some(email)) => match ApiClient::new(server) {
+                    Ok(client) => Session::resume(client, console.keychain.clone(), email)?.map(Arc::new),
+                    Err(_) => None,
+                },
                 _ => None,
             }
         };
@@ -108,18 +112,16 @@ impl Console {
     }
 
     fn caches_dir(&self) -> PathBuf {
-        self.dir.join("caches")
+        settings::caches_dir(&self.dir)
     }
 
     fn cache_id(config: &Config) -> Option<CacheId> {
-        Some(CacheId {
-            server: config.server.clone()?,
-            email: config.email.clone()?,
-            venue_id: config.venue_id.as_deref()?.parse().ok()?,
-        })
+        Some(CacheId { server: config.server.clone()?, email: config.email.clone()?, venue_id: config.venue_id? })
     }
 
-    /// Makes `session` the current one and opens the current venue's cache.
+    /// Makes `session` the current one and opens the current venue's cache. When the
+    /// platform ends the session, the session itself wipes every cache and keychain item of
+    /// the account (it knows where they are); the rest is tidied by `forget_if_ended`.
     fn adopt(&self, session: Arc<Session>) -> Result<(), AppError> {
         let ended = self.ended.clone();
         session.on_end(move |reason| {
@@ -128,6 +130,7 @@ impl Console {
             }
         });
         let mut inner = self.lock();
+        session.keep_local_data(self.caches_dir(), &inner.config.venue_ids());
         inner.session = Some(session);
         inner.cache = match Self::cache_id(&inner.config) {
             Some(id) => Some(Cache::open(&self.caches_dir(), id, self.keychain.clone())?),
@@ -137,24 +140,26 @@ impl Console {
     }
 
     /// When the platform ended the session: nothing of the account stays on the device.
-    /// The session already removed its keychain entry; the cache and its key go here.
+    /// The session already wiped it; once the open cache is closed, the wipe runs again so
+    /// that a file that could not go while it was open (Windows) goes now.
     fn forget_if_ended(&self) -> Option<EndReason> {
         let reason = self.ended.lock().ok().and_then(|mut e| e.take())?;
         let mut inner = self.lock();
         inner.session = None;
-        if let Some(cache) = inner.cache.take() {
-            let _ = cache.wipe();
+        drop(inner.cache.take());
+        if let (Some(server), Some(email)) = (inner.config.server.clone(), inner.config.email.clone())
+            && let Err(e) = wipe_account(
+                Some(&self.caches_dir()),
+                self.keychain.as_ref(),
+                &server,
+                &email,
+                &inner.config.venue_ids(),
+            )
+        {
+            tracing::warn!(error = %e, "the session ended but not all of its local data could be wiped");
         }
-        for v in std::mem::take(&mut inner.config.venues) {
-            if let (Some(server), Some(email), Ok(venue_id)) =
-                (inner.config.server.clone(), inner.config.email.clone(), v.id.parse())
-            {
-                let _ =
-                    Cache::destroy(&self.caches_dir(), &CacheId { server, email, venue_id }, self.keychain.as_ref());
-            }
-        }
-        inner.config.venue_id = None;
-        let _ = inner.config.save(&self.dir);
+        inner.config = inner.config.signed_out();
+        let _ = config::save(&inner.config, &self.dir);
         Some(reason)
     }
 
@@ -178,12 +183,8 @@ impl Console {
         self.forget_if_ended();
         let inner = self.lock();
         let session = inner.session.clone().ok_or_else(|| AppError::from(CoreError::NotSignedIn))?;
-        let venue_id = inner
-            .config
-            .venue_id
-            .as_deref()
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| AppError::new("no_venue", "Choose a venue first."))?;
+        let venue_id =
+            inner.config.venue_id.ok_or_else(|| AppError::new(crate::error::Code::NoVenue, "Choose a venue first."))?;
         Ok(Online { session, venue_id })
     }
 
@@ -200,14 +201,16 @@ impl Console {
         if session.is_none() {
             return Err(AppError::from(CoreError::NotSignedIn));
         }
-        let cache = cache.as_mut().ok_or_else(|| AppError::new("no_venue", "Choose a venue first."))?;
+        let cache =
+            cache.as_mut().ok_or_else(|| AppError::new(crate::error::Code::NoVenue, "Choose a venue first."))?;
         f(cache, config)
     }
 
     /// A second connection to the current venue's cache, for work that waits on the network.
     pub(crate) fn side_cache(&self) -> Result<Cache, AppError> {
         let inner = self.lock();
-        let id = Self::cache_id(&inner.config).ok_or_else(|| AppError::new("no_venue", "Choose a venue first."))?;
+        let id = Self::cache_id(&inner.config)
+            .ok_or_else(|| AppError::new(crate::error::Code::NoVenue, "Choose a venue first."))?;
         let cache = Cache::open(&self.caches_dir(), id, self.keychain.clone())?;
         cache.set_page_cache_kib(SIDE_PAGE_CACHE_KIB)?;
         Ok(cache)
@@ -222,11 +225,12 @@ impl Console {
     pub(crate) fn set_mfa_enabled(&self, on: bool) -> Result<(), AppError> {
         let mut inner = self.lock();
         inner.config.mfa_enabled = on;
-        inner.config.save(&self.dir)
+        config::save(&inner.config, &self.dir)
     }
 
     pub(crate) fn venue(&self) -> Result<VenueView, AppError> {
-        self.lock().config.venue().cloned().ok_or_else(|| AppError::new("no_venue", "Choose a venue first."))
+        config::current_venue(&self.lock().config)
+            .ok_or_else(|| AppError::new(crate::error::Code::NoVenue, "Choose a venue first."))
     }
 
     pub fn state(&self) -> AppState {
@@ -239,8 +243,8 @@ impl Console {
             email: inner.config.email.clone(),
             display_name: inner.config.display_name.clone(),
             mfa_enabled: inner.config.mfa_enabled,
-            venues: inner.config.venues.clone(),
-            venue: inner.config.venue().cloned(),
+            venues: inner.config.venues.iter().map(config::venue_view).collect(),
+            venue: config::current_venue(&inner.config),
             permissions,
         }
     }
@@ -278,7 +282,7 @@ impl Console {
         match Session::complete_mfa(client, self.keychain.clone(), &pending.email, &pending.token, factor).await {
             Ok(session) => match self.finish_sign_in(pending.server, pending.email, session).await? {
                 SignInOutcome::SignedIn { state } => Ok(*state),
-                SignInOutcome::MfaRequired { .. } => Err(AppError::new("internal", "asked for MFA twice")),
+                SignInOutcome::MfaRequired { .. } => Err(AppError::internal("asked for MFA twice")),
             },
             Err(e) => {
                 // A wrong code may be tried again with the same challenge (it lives 5 minutes).
@@ -298,18 +302,20 @@ impl Console {
             if let Some(old) = inner.cache.take() {
                 drop(old);
             }
+            // Signing in again to the same account (after the role came to require MFA, say)
+            // carries on in the same venue, with its queued changes.
             let same_account =
                 inner.config.server.as_deref() == Some(&server) && inner.config.email.as_deref() == Some(&email);
-            let keep = inner.config.venue_id.clone().filter(|v| same_account && venues.iter().any(|x| &x.id == v));
+            let keep = inner.config.venue_id.filter(|v| same_account && venues.iter().any(|x| x.id == *v));
             inner.config = Config {
                 server: Some(server),
                 email: Some(email),
                 display_name: Some(me.user.display_name.clone()),
                 mfa_enabled: me.user.mfa_enabled,
-                venue_id: keep.or_else(|| venues.first().map(|v| v.id.clone())),
+                venue_id: keep.or_else(|| venues.first().map(|v| v.id)),
                 venues,
             };
-            inner.config.save(&self.dir)?;
+            config::save(&inner.config, &self.dir)?;
         }
         self.adopt(session)?;
         self.remember_permissions(&me)?;
@@ -321,61 +327,54 @@ impl Console {
     /// next pull refreshes them).
     pub(crate) fn remember_permissions(&self, me: &MeResponse) -> Result<(), AppError> {
         let mut inner = self.lock();
-        let venue = inner.config.venue_id.clone();
+        let venue = inner.config.venue_id;
         if let (Some(cache), Some(v)) = (inner.cache.as_mut(), venue) {
-            let permissions = me
-                .memberships
-                .iter()
-                .find(|m| m.venue_id.to_string() == v)
-                .map(|m| m.permissions.clone())
-                .unwrap_or_default();
+            let permissions =
+                me.memberships.iter().find(|m| m.venue_id == v).map(|m| m.permissions.clone()).unwrap_or_default();
             cache.set_permissions(&permissions)?;
         }
         Ok(())
     }
 
+    /// Signs out and wipes everything of the account on this device — every venue's cache
+    /// file and every keychain item, also of venues used long ago — even when the platform
+    /// cannot be reached (the error then says so; the wipe is done).
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        let (session, cache) = {
+        let (session, cache, previous) = {
             let mut inner = self.lock();
-            inner.config.venues.clear();
-            inner.config.venue_id = None;
-            inner.config.save(&self.dir)?;
-            (inner.session.take(), inner.cache.take())
+            let previous = inner.config.clone();
+            inner.config = previous.signed_out();
+            config::save(&inner.config, &self.dir)?;
+            (inner.session.take(), inner.cache.take(), previous)
         };
-        if let Some(cache) = cache {
-            cache.wipe()?;
-        }
-        if let Some(session) = session {
-            // The keychain entry goes even when the platform cannot be reached.
-            match Arc::try_unwrap(session) {
-                Ok(s) => s.logout().await.map_err(|e| self.fail(e))?,
-                Err(shared) => {
-                    let _: Result<(), _> =
-                        shared.call::<(), ()>(reqwest::Method::POST, "/v1/auth/logout", None, None, None).await;
-                    let (server, email) = {
-                        let inner = self.lock();
-                        (
-                            inner.config.server.clone().unwrap_or_default(),
-                            inner.config.email.clone().unwrap_or_default(),
-                        )
-                    };
-                    self.keychain.delete(&venuedesk_console_core::keychain::refresh_account(&server, &email))?;
-                }
+        drop(cache);
+        let venues = previous.venue_ids();
+        let result = match (session, previous.server, previous.email) {
+            (Some(session), _, _) => {
+                session.keep_local_data(self.caches_dir(), &venues);
+                session.logout().await
             }
-        }
-        Ok(())
+            // Signed out already (the role came to require MFA, say): what is left goes.
+            (None, Some(server), Some(email)) => {
+                wipe_account(Some(&self.caches_dir()), self.keychain.as_ref(), &server, &email, &venues)
+            }
+            (None, _, _) => Ok(()),
+        };
+        result.map_err(|e| self.fail(e))
     }
 
     pub async fn select_venue(&self, venue_id: &str) -> Result<AppState, AppError> {
         {
             let mut inner = self.lock();
-            if !inner.config.venues.iter().any(|v| v.id == venue_id) {
-                return Err(AppError::new("not_found", "You are not a member of that venue."));
-            }
-            inner.config.venue_id = Some(venue_id.to_string());
-            inner.config.save(&self.dir)?;
+            let Some(venue_id) = venue_id.parse().ok().filter(|v| inner.config.venues.iter().any(|k| k.id == *v))
+            else {
+                return Err(AppError::new(crate::error::Code::NotFound, "You are not a member of that venue."));
+            };
+            inner.config.venue_id = Some(venue_id);
+            config::save(&inner.config, &self.dir)?;
             inner.cache = None;
-            let id = Self::cache_id(&inner.config).ok_or_else(|| AppError::new("no_venue", "Choose a venue first."))?;
+            let id = Self::cache_id(&inner.config)
+                .ok_or_else(|| AppError::new(crate::error::Code::NoVenue, "Choose a venue first."))?;
             inner.cache = Some(Cache::open(&self.caches_dir(), id, self.keychain.clone())?);
         }
         if let Ok(online) = self.online()
@@ -415,27 +414,41 @@ impl Console {
 
     /// Sends the outbox, then follows the change feed; one at a time (a second caller waits
     /// for the running sync and gets its result). Progress goes to the progress sink.
+    ///
+    /// When the member's role now requires MFA and this sign-in had none, sync stops with
+    /// `mfa_required` and the console signs out *keeping* the account's data: the state
+    /// says signed out (the sign-in screen asks for the password and code), and signing in
+    /// again to the same account sends the changes still queued. When no second factor is
+    /// enrolled yet the session stays, so the person can enrol one under Security first.
     pub async fn sync_now(&self) -> Result<SyncStatus, AppError> {
         let _one = self.sync_lock.lock().await;
         let online = self.online()?;
         self.syncing.store(true, Ordering::Relaxed);
-        let result = self.sync_once(&online).await;
+        let result = match self.sync_once(&online).await {
+            Err(SyncError::Core(e)) => {
+                if matches!(e, CoreError::MfaRequired { enrollment_required: false, .. }) {
+                    self.end_sign_in_keeping_data(&online.session).await;
+                }
+                Err(self.fail(e))
+            }
+            Err(SyncError::App(e)) => Err(e),
+            Ok(()) => Ok(()),
+        };
         self.syncing.store(false, Ordering::Relaxed);
         (self.progress)(Progress { task: ProgressTask::Sync, done: 1, total: 1 });
         match result {
             Ok(()) => self.sync_status(),
-            Err(e) if e.code == "offline" => self.sync_status(),
+            Err(e) if e.code == crate::error::Code::Offline => self.sync_status(),
             Err(e) => Err(e),
         }
     }
 
-    async fn sync_once(&self, online: &Online) -> Result<(), AppError> {
-        let mut cache = self.side_cache()?;
+    async fn sync_once(&self, online: &Online) -> Result<(), SyncError> {
+        let mut cache = self.side_cache().map_err(SyncError::App)?;
         let sink = self.progress.clone();
         let report = cache
             .drain(&online.session, &mut |done, total| (sink)(Progress { task: ProgressTask::Sync, done, total }))
-            .await
-            .map_err(|e| self.fail(e))?;
+            .await?;
         if report.offline {
             self.online.store(false, Ordering::Relaxed);
             return Ok(());
@@ -446,9 +459,21 @@ impl Console {
             .pull(&online.session, online.venue_id, &mut |done, total| {
                 (sink)(Progress { task: ProgressTask::Sync, done, total })
             })
-            .await
-            .map_err(|e| self.fail(e))?;
+            .await?;
         Ok(())
+    }
+
+    /// Ends this sign-in (see `sync_now`), keeping the account's caches, keys and settings.
+    async fn end_sign_in_keeping_data(&self, session: &Arc<Session>) {
+        {
+            let mut inner = self.lock();
+            if inner.session.as_ref().is_some_and(|s| Arc::ptr_eq(s, session)) {
+                inner.session = None;
+            }
+        }
+        if let Err(e) = session.end_keeping_data().await {
+            tracing::warn!(error = %e, "could not remove the refresh token after mfa_required");
+        }
     }
 
     pub fn resolve_conflict(&self, seq: i64, action: &str) -> Result<SyncStatus, AppError> {
@@ -461,14 +486,27 @@ impl Console {
     }
 }
 
+/// Why a sync stopped: the platform or cache (`Core`, looked at before it becomes what the
+/// UI shows), or opening the cache for the current venue (`App`).
+enum SyncError {
+    Core(CoreError),
+    App(AppError),
+}
+
+impl From<CoreError> for SyncError {
+    fn from(e: CoreError) -> SyncError {
+        SyncError::Core(e)
+    }
+}
+
 /// The user and their venues (name, zone, capacity and role), from the platform.
-async fn profile(session: &Session) -> Result<(MeResponse, Vec<VenueView>), CoreError> {
+async fn profile(session: &Session) -> Result<(MeResponse, Vec<KnownVenue>), CoreError> {
     let me: MeResponse = session.get("/v1/me").await?;
     let mut venues = Vec::with_capacity(me.memberships.len());
     for m in &me.memberships {
         let v: Venue = session.get(&format!("/v1/venues/{}", m.venue_id)).await?;
-        venues.push(VenueView {
-            id: v.id.to_string(),
+        venues.push(KnownVenue {
+            id: v.id,
             name: v.name,
             timezone: v.timezone,
             capacity: v.capacity,

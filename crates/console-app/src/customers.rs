@@ -1,5 +1,7 @@
 //! Customers: search and profiles offline; GDPR export and erasure with the platform.
 
+use std::path::Path;
+
 use reqwest::Method;
 use serde_json::Value;
 use venuedesk_api::venue::Customer;
@@ -8,6 +10,7 @@ use venuedesk_console_core::cache::Kind;
 use crate::bookings::parse_id;
 use crate::console::Console;
 use crate::error::AppError;
+use crate::files::SaveAs;
 use crate::views::{CustomerInput, CustomerView};
 
 fn view(c: &Customer, pending: bool) -> CustomerView {
@@ -51,8 +54,18 @@ impl Console {
         Ok(view(&c, true))
     }
 
-    /// Everything the venue holds about the customer, as one JSON file at `path`.
-    pub async fn export_customer(&self, id: &str, path: &str) -> Result<String, AppError> {
+    /// What the save dialog proposes for a customer's export; refuses first what could
+    /// never be exported (a bad id, no session or venue), so no dialog opens for nothing.
+    pub fn customer_export_save_as(&self, id: &str) -> Result<SaveAs, AppError> {
+        let id = parse_id(id, "customer")?.to_string();
+        self.online()?;
+        let name = self.list_customers(None).ok().and_then(|all| all.into_iter().find(|c| c.id == id)).map(|c| c.name);
+        Ok(SaveAs::new(&format!("customer-{}", name.unwrap_or(id)), "JSON", "json"))
+    }
+
+    /// Everything the venue holds about the customer, as one JSON file at `path`: the path
+    /// the person chose in the save dialog the shell opened (never one from the webview).
+    pub async fn export_customer(&self, id: &str, path: &Path) -> Result<String, AppError> {
         let id = parse_id(id, "customer")?;
         let online = self.online()?;
         let doc: Value = online
@@ -61,9 +74,9 @@ impl Console {
             .await
             .map_err(|e| self.fail(e))?;
         self.mark_online();
-        let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::new("internal", e.to_string()))?;
+        let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::internal(e.to_string()))?;
         std::fs::write(path, bytes).map_err(AppError::io)?;
-        Ok(path.to_string())
+        Ok(path.display().to_string())
     }
 
     /// Erases the customer's personal data on the platform, and the cached profile here.

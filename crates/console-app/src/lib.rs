@@ -9,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod customers;
 pub mod error;
+pub mod files;
 pub mod local_time;
 pub mod orders;
 pub mod security;
@@ -17,4 +18,4 @@ pub mod team;
 pub mod views;
 
 pub use console::{Console, ProgressSink};
-pub use error::AppError;
+pub use error::{AppError, Code};

@@ -7,22 +7,12 @@ use crate::bookings::parse_id;
 use crate::console::Console;
 use crate::error::AppError;
 use crate::local_time::{self, rfc3339};
-use crate::views::{OrderItemView, OrderLineInput, OrderStatus, OrderView, ProductView};
-
-fn status(s: &str) -> OrderStatus {
-    match s {
-        "preparing" => OrderStatus::Preparing,
-        "ready" => OrderStatus::Ready,
-        "served" => OrderStatus::Served,
-        "cancelled" => OrderStatus::Cancelled,
-        _ => OrderStatus::Received,
-    }
-}
+use crate::views::{OrderItemView, OrderLineInput, OrderView, ProductView};
 
 fn view(tz: chrono_tz::Tz, o: &Order, pending: bool) -> OrderView {
     OrderView {
         id: o.id.to_string(),
-        status: status(&o.status),
+        status: o.status,
         items: o
             .items
             .iter()

@@ -1,18 +1,21 @@
 //! The user's own security: TOTP enrolment (with a QR code), recovery codes, sessions and
 //! password. Secrets shown once pass through here to the screen and are not kept.
 
+use std::path::Path;
+
 use base64::Engine;
 use secrecy::SecretString;
 
 use crate::bookings::parse_id;
 use crate::console::Console;
 use crate::error::AppError;
+use crate::files::SaveAs;
 use crate::local_time::rfc3339;
 use crate::views::{SessionView, TotpEnrollment};
 
 /// The otpauth URI as an SVG QR code in a data URI (the CSP allows `data:` images only).
 pub fn qr_data_uri(uri: &str) -> Result<String, AppError> {
-    let code = qrcode::QrCode::new(uri.as_bytes()).map_err(|e| AppError::new("internal", e.to_string()))?;
+    let code = qrcode::QrCode::new(uri.as_bytes()).map_err(|e| AppError::internal(e.to_string()))?;
     let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).build();
     Ok(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
 }
@@ -72,7 +75,14 @@ impl Console {
     }
 }
 
-/// Writes text the user asked to keep (recovery codes) where the save dialog pointed.
-pub fn save_text_file(path: &str, contents: &str) -> Result<(), AppError> {
-    std::fs::write(path, contents).map_err(AppError::io)
+/// What the save dialog proposes for the recovery codes.
+pub fn recovery_codes_save_as() -> SaveAs {
+    SaveAs::new("venuedesk-recovery-codes", "Text", "txt")
+}
+
+/// Writes text the user asked to keep (recovery codes) at the path they chose in the save
+/// dialog the shell opened (never a path from the webview); returns the path, for display.
+pub fn save_text_file(path: &Path, contents: &str) -> Result<String, AppError> {
+    std::fs::write(path, contents).map_err(AppError::io)?;
+    Ok(path.display().to_string())
 }

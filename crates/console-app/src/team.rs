@@ -80,7 +80,9 @@ impl Console {
         let version = self
             .with_cache(|cache, _| Ok(cache.record::<Member>(Kind::Member, uid)?))?
             .map(|(m, _)| m.version)
-            .ok_or_else(|| AppError::new("not_found", "That person is not a member here (sync and try again)."))?;
+            .ok_or_else(|| {
+                AppError::new(crate::error::Code::NotFound, "That person is not a member here (sync and try again).")
+            })?;
         let online = self.online()?;
         let m: Member = online
             .session
@@ -128,7 +130,9 @@ impl Console {
                 let current = self
                     .with_cache(|cache, _| Ok(cache.record::<Role>(Kind::Role, rid)?))?
                     .map(|(r, _)| r)
-                    .ok_or_else(|| AppError::new("not_found", "No such role here (sync and try again)."))?;
+                    .ok_or_else(|| {
+                    AppError::new(crate::error::Code::NotFound, "No such role here (sync and try again).")
+                })?;
                 // Built-in roles keep their name and permissions; only "require MFA" changes.
                 let body = if current.builtin { json!({"require_mfa": input.require_mfa}) } else { body };
                 online

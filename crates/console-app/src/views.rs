@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+/// The statuses are the wire contract's own (their TypeScript comes with the views using them).
+pub use venuedesk_api::{BookingStatus, OrderStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -80,17 +82,6 @@ pub struct Progress {
     pub total: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum BookingStatus {
-    Confirmed,
-    Seated,
-    Completed,
-    Cancelled,
-    NoShow,
-}
-
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct BookingView {
@@ -143,17 +134,6 @@ pub struct BookingInput {
     pub duration_minutes: i64,
     pub notes: Option<String>,
     pub customer_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum OrderStatus {
-    Received,
-    Preparing,
-    Ready,
-    Served,
-    Cancelled,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

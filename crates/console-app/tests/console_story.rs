@@ -2,10 +2,14 @@
 //! port (Harbour Bistro and its four staff): what each role can do from each screen, the
 //! offline cache, TOTP, team rules, audit export and a revoked session.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use secrecy::SecretString;
+use venuedesk_console_app::error::Code;
 use venuedesk_console_app::views::{
     AuditFilter, BookingInput, BookingStatus, CustomerInput, ExportFormat, OrderLineInput, OrderStatus, Progress,
     RoleInput, SignInOutcome,
@@ -150,7 +154,7 @@ async fn front_desk_runs_the_day() {
     c.sync_now().await.unwrap();
     let view = c.day_view(Some(&day), Some("rosa")).unwrap();
     assert_eq!((view.bookings[0].status, view.bookings[0].pending), (BookingStatus::Seated, false));
-    assert_eq!(c.booking_action(&b.id, "cancel").unwrap_err().code, "invalid_input", "seated cannot be cancelled");
+    assert_eq!(c.booking_action(&b.id, "cancel").unwrap_err().code, Code::InvalidInput, "seated cannot be cancelled");
 
     // Bad input is refused with a reason, and nothing is queued.
     for bad in [
@@ -159,7 +163,7 @@ async fn front_desk_runs_the_day() {
         booking("Al", 2, &day, "25:00"),
         booking("Al", 2, "2026-02-30", "19:00"),
     ] {
-        assert_eq!(c.create_booking(&bad).unwrap_err().code, "invalid_input");
+        assert_eq!(c.create_booking(&bad).unwrap_err().code, Code::InvalidInput);
     }
     assert_eq!(c.sync_status().unwrap().pending, 0);
 
@@ -181,7 +185,7 @@ async fn front_desk_runs_the_day() {
 
     // Not the front desk's: the team is not cached, the audit trail is refused.
     assert!(c.list_members().unwrap().is_empty());
-    assert_eq!(c.audit_page(&AuditFilter::default(), None).await.unwrap_err().code, "forbidden");
+    assert_eq!(c.audit_page(&AuditFilter::default(), None).await.unwrap_err().code, Code::Forbidden);
 
     // Signing out leaves nothing: no keychain entry, no cache file.
     c.sign_out().await.unwrap();
@@ -211,7 +215,7 @@ async fn kitchen_sees_orders_not_bookings() {
     assert_eq!(order.total_cents, 2 * menu[0].price_cents);
     let moved = c.set_order_status(&order.id, "preparing").unwrap();
     assert_eq!(moved.status, OrderStatus::Preparing);
-    assert_eq!(c.set_order_status(&order.id, "served").unwrap_err().code, "invalid_input");
+    assert_eq!(c.set_order_status(&order.id, "served").unwrap_err().code, Code::InvalidInput);
     c.sync_now().await.unwrap();
     let on_board = c.list_orders().unwrap().into_iter().find(|o| o.id == order.id).unwrap();
     assert_eq!(
@@ -245,7 +249,7 @@ async fn owner_enrols_totp_and_signs_in_with_it() {
         SignInOutcome::MfaRequired { methods } => assert!(methods.contains(&"totp".to_string())),
         SignInOutcome::SignedIn { .. } => panic!("MFA is on"),
     }
-    assert_eq!(again.console.complete_mfa("000000").await.unwrap_err().code, "invalid_mfa_code");
+    assert_eq!(again.console.complete_mfa("000000").await.unwrap_err().code, Code::InvalidMfaCode);
     // The next time step (the platform refuses a code twice): both clocks move 30 s on.
     d.clock.advance(time::Duration::seconds(30));
     let later = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 30;
@@ -268,7 +272,7 @@ async fn owner_manages_the_team_within_the_rules() {
 
     // The last owner cannot step down: explained, not just refused.
     let err = c.set_member_role(&me.user_id, &role("kitchen")).await.unwrap_err();
-    assert_eq!(err.code, "last_owner");
+    assert_eq!(err.code, Code::LastOwner);
     assert!(err.message.contains("at least one owner"), "{}", err.message);
 
     let kit = members.iter().find(|m| m.email == KITCHEN).unwrap();
@@ -300,7 +304,7 @@ async fn owner_manages_the_team_within_the_rules() {
     c.delete_role(&host.id).await.unwrap();
     assert!(c.list_roles().unwrap().iter().all(|r| r.name != "Host"));
     let err = c.delete_role(&role("kitchen")).await.unwrap_err();
-    assert_eq!(err.code, "builtin_role");
+    assert_eq!(err.code, Code::BuiltinRole);
 }
 
 #[tokio::test]
@@ -314,21 +318,56 @@ async fn manager_exports_the_audit_log_verified() {
         .unwrap();
     assert!(!page.items.is_empty() && page.items.iter().all(|e| e.action == "booking.create"));
     let out = desk.dir.path().join("audit.jsonl");
-    let result = c.export_audit(&AuditFilter::default(), ExportFormat::Jsonl, out.to_str().unwrap()).await.unwrap();
+    let result = c.export_audit(&AuditFilter::default(), ExportFormat::Jsonl, &out).await.unwrap();
     assert!(result.verified && result.events > 0, "{result:?}");
     let lines = std::fs::read_to_string(&out).unwrap().lines().filter(|l| !l.is_empty()).count() as u64;
     assert_eq!(lines, result.events);
     assert_eq!(venuedesk_console_core::audit::verify_file(&out).unwrap(), result.events);
     assert!(desk.progress.lock().unwrap().iter().any(|p| p.done > 1 && p.total == 0), "bytes reported while streaming");
     let csv = desk.dir.path().join("audit.csv");
-    let result = c.export_audit(&AuditFilter::default(), ExportFormat::Csv, csv.to_str().unwrap()).await.unwrap();
+    let result = c.export_audit(&AuditFilter::default(), ExportFormat::Csv, &csv).await.unwrap();
     assert!(!result.verified && std::fs::metadata(&csv).unwrap().len() > 0);
     // A customer's export lands where the save dialog said.
     let customer = &c.list_customers(None).unwrap()[0];
     let path = desk.dir.path().join("customer.json");
-    c.export_customer(&customer.id, path.to_str().unwrap()).await.unwrap();
+    c.export_customer(&customer.id, &path).await.unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(doc["customer"]["name"], customer.name.as_str());
+}
+
+#[tokio::test]
+async fn the_save_dialog_proposes_a_file_name_never_a_path() {
+    let d = demo_platform().await;
+    let desk = signed_in(&d, MANAGER).await;
+    let c = &desk.console;
+    let customer = &c.list_customers(None).unwrap()[0];
+    let proposal = c.customer_export_save_as(&customer.id).unwrap();
+    let slug: String = customer
+        .name
+        .to_lowercase()
+        .split(|ch: char| !ch.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    assert_eq!(proposal.file_name, format!("customer-{slug}.json"));
+    assert_eq!((proposal.filter_name, proposal.extension), ("JSON", "json"));
+    // Whatever is typed into the audit filter, the proposal stays a bare file name.
+    let sneaky = AuditFilter { from: Some("../../.config/autostart/x".into()), to: None, ..AuditFilter::default() };
+    let proposal = c.audit_export_save_as(&sneaky, ExportFormat::Jsonl).unwrap();
+    assert_eq!(proposal.file_name, "audit-config-autostart-x-now.jsonl");
+    assert_eq!(
+        c.audit_export_save_as(&AuditFilter::default(), ExportFormat::Csv).unwrap().file_name,
+        "audit-all-now.csv"
+    );
+    assert_eq!(venuedesk_console_app::security::recovery_codes_save_as().file_name, "venuedesk-recovery-codes.txt");
+    // What could never be exported is refused before any dialog opens.
+    assert_eq!(c.customer_export_save_as("not-an-id").unwrap_err().code, Code::InvalidInput);
+    let signed_out = new_desk();
+    assert_eq!(signed_out.console.customer_export_save_as(&customer.id).unwrap_err().code, Code::NotSignedIn);
+    assert_eq!(
+        signed_out.console.audit_export_save_as(&AuditFilter::default(), ExportFormat::Jsonl).unwrap_err().code,
+        Code::NotSignedIn
+    );
 }
 
 #[tokio::test]
@@ -342,7 +381,7 @@ async fn a_revoked_session_wipes_the_device() {
     let other = sessions.iter().find(|s| !s.current).unwrap();
     a.console.revoke_session(&other.id).await.unwrap();
     let err: AppError = b.console.sync_now().await.unwrap_err();
-    assert_eq!(err.code, "session_revoked");
+    assert_eq!(err.code, Code::SessionRevoked);
     let state = b.console.state();
     assert!(!state.signed_in && state.venues.is_empty());
     assert!(b.keychain.is_empty(), "refresh token and cache key gone");

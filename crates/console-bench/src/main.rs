@@ -193,7 +193,7 @@ fn day_view(cache: &Cache, reopen: impl Fn() -> Result<Cache>, rounds: usize) ->
             stmt.execute(rusqlite::params![
                 b.id.to_string(),
                 b.starts_at.unix_timestamp(),
-                b.status,
+                b.status.as_str(),
                 b.guest_name.to_lowercase(),
                 b.version,
                 pending,

@@ -1,6 +1,7 @@
 //! Errors the console shows a person: the platform's problem `code`s, typed.
 
 use venuedesk_api::ProblemCode;
+use venuedesk_api::permission::Permission;
 
 /// Why a session ended without the user signing out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,12 +48,29 @@ pub enum CoreError {
     /// unknown product): the platform would refuse it too.
     #[error("{0}")]
     Invalid(String),
+    /// The server address was refused before anything was sent to it: plain `http://` to
+    /// another computer (passwords and tokens would cross the network readable), another
+    /// scheme, or not a URL at all.
+    #[error("{0}")]
+    InsecureServer(String),
+    /// The platform wants a stronger sign-in for this venue (`403 mfa_required`): the
+    /// member's role now requires MFA. Nothing queued is lost; sync stops until the person
+    /// signs in again with their second factor (after enrolling one when
+    /// `enrollment_required`).
+    #[error("{detail}")]
+    MfaRequired { enrollment_required: bool, detail: String },
+    /// A local change refused before it was queued: the permissions cached for this venue
+    /// (from the last sync) do not include it, so the platform would answer 403.
+    #[error("your role in this venue lacks the permission {0}, so this change was not made")]
+    NotPermitted(Permission),
 }
 
 impl CoreError {
     pub fn code(&self) -> Option<ProblemCode> {
         match self {
             CoreError::Problem { code, .. } => Some(*code),
+            CoreError::MfaRequired { .. } => Some(ProblemCode::MfaRequired),
+            CoreError::NotPermitted(_) => Some(ProblemCode::Forbidden),
             _ => None,
         }
     }

@@ -9,9 +9,11 @@ pub mod client;
 pub mod error;
 pub mod keychain;
 pub mod session;
+pub mod settings;
 pub mod sync;
 
 pub use client::ApiClient;
 pub use error::{CoreError, EndReason};
 pub use keychain::{Keychain, MemoryKeychain, OsKeychain};
 pub use session::{LoginOutcome, Session};
+pub use settings::Settings;

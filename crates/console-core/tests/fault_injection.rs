@@ -3,6 +3,9 @@
 //! platform processed them, delays, and kills connections half-way. Both platforms must end
 //! in the same state, with no change lost and none applied twice.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,9 @@
 //! console-core against a live platform on a loopback port: the session life cycle,
 //! single-flight refresh, and the end of a session whose refresh token was reused.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 
 use reqwest::Method;

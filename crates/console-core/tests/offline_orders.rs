@@ -1,6 +1,9 @@
 //! The kitchen and the front desk offline beyond bookings: the pull caches the menu,
 //! customers, members and roles; orders and customers made offline sync exactly once.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::sync::Arc;

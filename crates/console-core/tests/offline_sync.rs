@@ -1,6 +1,9 @@
 //! Offline work and sync against a live platform behind a proxy that can cut the network:
 //! every change made offline arrives exactly once, in order, with one audit event each.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::sync::Arc;

@@ -11,6 +11,8 @@ use serde_json::json;
 use time::Duration;
 use venuedesk_api::permission::BuiltinRole;
 use venuedesk_api::venue::{Booking, Customer, Order, OrderItem, Product};
+use venuedesk_api::venue_time;
+use venuedesk_api::{BookingStatus, OrderStatus};
 
 use crate::audit::AuditDraft;
 use crate::auth::password_policy;
@@ -251,18 +253,21 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
     }
     // A week around today: past days completed, today's mixed, future confirmed.
     let tz: chrono_tz::Tz = "Europe/London".parse().map_err(|_| DemoError::Setup(ApiError::internal("tz")))?;
-    let today = chrono::DateTime::from_timestamp(now.unix_timestamp(), 0).map(|d| d.with_timezone(&tz).date_naive());
-    let Some(today) = today else { return Ok(vid) };
+    let Ok(today) = venue_time::local_date(tz, now) else { return Ok(vid) };
     let guests = ["Walk-in", "Sam Patel", "Jo Rivers", "Lee Chen", "Mia Novak", "Noah Berg"];
     let mut n = 0usize;
     for day in -3i64..=3 {
         let Some(date) = today.checked_add_signed(chrono::Duration::days(day)) else { continue };
-        let Some(midnight) = crate::domain::time_range::day_start(tz, date) else { continue };
+        let Ok(midnight) = venue_time::day_start(tz, date) else { continue };
         for (slot, hour) in [12i64, 13, 18, 19, 19, 20].iter().enumerate() {
             n += 1;
             let starts_at = midnight + Duration::hours(*hour) + Duration::minutes(if slot % 2 == 0 { 0 } else { 30 });
             let customer = n.is_multiple_of(3).then(|| &customers[n % customers.len()]);
-            let status = if day < 0 || starts_at + Duration::minutes(90) < now { "completed" } else { "confirmed" };
+            let status = if day < 0 || starts_at + Duration::minutes(90) < now {
+                BookingStatus::Completed
+            } else {
+                BookingStatus::Confirmed
+            };
             let b = Booking {
                 id: Uuid::now_v7(),
                 guest_name: customer.map_or(guests[n % guests.len()].to_string(), |c| c.name.clone()),
@@ -271,13 +276,13 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
                 starts_at,
                 ends_at: starts_at + Duration::minutes(90),
                 duration_minutes: 90,
-                status: status.into(),
+                status,
                 notes: n.is_multiple_of(4).then(|| "Birthday: bring a candle".to_string()),
                 version: 1,
                 created_at: now,
             };
             let mut d = doc(Entity::Booking, b.id, 1, sealed::seal(state, vid, b.id, &b).await?);
-            d.status = Some(b.status.clone());
+            d.status = Some(b.status.as_str().to_owned());
             d.starts_at = Some(b.starts_at);
             d.ends_at = Some(b.ends_at);
             d.party_size = Some(b.party_size);
@@ -312,10 +317,11 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
                     })
                     .collect();
                 let total = items.iter().map(|i| i.quantity * i.unit_price_cents).sum();
-                let status = ["received", "preparing", "ready", "served"][n % 4];
+                let status =
+                    [OrderStatus::Received, OrderStatus::Preparing, OrderStatus::Ready, OrderStatus::Served][n % 4];
                 let o = Order {
                     id: Uuid::now_v7(),
-                    status: status.into(),
+                    status,
                     items,
                     total_cents: total,
                     currency: "GBP".into(),
@@ -325,7 +331,7 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
                     created_at: now,
                 };
                 let mut d = doc(Entity::Order, o.id, 1, sealed::seal(state, vid, o.id, &o).await?);
-                d.status = Some(o.status.clone());
+                d.status = Some(o.status.as_str().to_owned());
                 d.ref_id = o.booking_id;
                 state
                     .store
@@ -366,7 +372,7 @@ pub async fn bulk_bookings(
             starts_at,
             ends_at: starts_at + Duration::minutes(90),
             duration_minutes: 90,
-            status: "confirmed".into(),
+            status: BookingStatus::Confirmed,
             notes: None,
             version: 1,
             created_at: now,
@@ -375,7 +381,7 @@ pub async fn bulk_bookings(
             entity: Entity::Booking,
             id: b.id,
             version: 1,
-            status: Some(b.status.clone()),
+            status: Some(b.status.as_str().to_owned()),
             starts_at: Some(b.starts_at),
             ends_at: Some(b.ends_at),
             party_size: Some(b.party_size),

@@ -36,9 +36,24 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve(args) => serve(*args).await,
         Command::Audit(AuditCommand::Verify { db, venue }) => {
+            // An auditor's copy is read as it is: no migration, and no empty file created
+            // for a mistyped path.
+            if let Some(path) = db.database.strip_prefix("sqlite://") {
+                let path = path.split('?').next().unwrap_or(path);
+                if !std::path::Path::new(path).is_file() {
+                    eprintln!("no database file at {path}");
+                    std::process::exit(3);
+                }
+            }
             let store = open_store(&db.database).await?;
-            store.migrate().await.context("running migrations")?;
             match venuedesk_platform::audit::chain::verify_store(store.as_ref(), venue).await? {
+                Ok(0) => {
+                    println!(
+                        "audit chain of venue {venue}: NO events found in this database \
+                         (a wrong venue id or the wrong database file?); nothing was verified"
+                    );
+                    std::process::exit(3);
+                }
                 Ok(n) => {
                     println!("audit chain of venue {venue}: {n} events verified, intact");
                     Ok(())

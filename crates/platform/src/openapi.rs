@@ -12,7 +12,10 @@ const DESCRIPTION: &str = "The Venuedesk platform API (contract v1, see API.md).
 Every response carries `X-Request-ID` (the client's value when it matches `[A-Za-z0-9._-]{1,128}`, \
 else a new one) and the security headers `X-Content-Type-Options`, `X-Frame-Options`, \
 `Referrer-Policy`, `Content-Security-Policy`, `Permissions-Policy` (and `Strict-Transport-Security` \
-over TLS); `/v1/auth/*` and `/v1/me*` also carry `Cache-Control: no-store`.\n\n\
+over TLS); `/v1/auth/*`, `/v1/me*` and every response to a bearer request also carry \
+`Cache-Control: no-store`. Timestamps are RFC 3339 in UTC with exactly three fraction digits \
+(`2026-11-26T18:30:00.000Z`), so they sort as strings; any RFC 3339 instant is accepted, and one \
+whose UTC form falls outside years 0001-9999 answers `422 validation_failed`.\n\n\
 Errors are RFC 9457 `application/problem+json` with a stable `code`. Besides the codes listed per \
 operation, any path may answer `404 not_found` (no such route), `405 method_not_allowed`, \
 `408 request_timeout` (30 s default) and `413 payload_too_large` (1 MiB). A 500 carries only \
@@ -26,10 +29,17 @@ code. Access tokens also carry `jti`, the id of the refresh token issued with th
 Sessions' `last_used_at` moves on login and refresh (to the minute). \
 Venue data: a venue, or an id inside a body (`customer_id`, `product_id`, `booking_id`, `role_id`), \
 that the caller cannot see answers `404 not_found`, exactly like one that does not exist. \
+Idempotency: besides 429, `409 idempotency_key_in_use` and 5xx, a `403` is not stored either \
+(it depends on the caller's role and MFA at that moment), so the same key is judged again. \
 Beyond API.md's codes: `409 role_in_use`, `409 name_taken`, `409 builtin_role`, `409 already_member`. \
-Every 403 inside a venue is recorded as an `authz.denied` audit event. `customer.export` is audited too. \
-Nobody grants permissions their role lacks, only owners make, demote or remove owners, and \
-only owners change their own role (`403 forbidden`). Lowering a venue's capacity keeps \
+Every 403 inside a venue is recorded as an `authz.denied` audit event, identical ones (same actor, \
+venue and permission or reason) at most once a minute. `customer.export` is audited too. \
+Nobody grants permissions their role lacks, only owners make, demote or remove owners, \
+only owners change their own role, changing or removing a member (or changing or deleting a role) \
+needs the target's current permissions to be within the caller's, and only owners lower an MFA \
+requirement (`403 forbidden`). A new password login voids the user's earlier `mfa_token`s; an MFA \
+attempt counts against the email's lockout before its code is checked; confirming TOTP ends every \
+other session of the user. Venue `capacity` is 1-100,000. Lowering a venue's capacity keeps \
 existing bookings; only new and changed bookings are checked against it. Booking times are \
 stored and returned in UTC.";
 
@@ -81,8 +91,38 @@ fn add_response(op: &mut Operation, status: &str, description: &str) {
     }
 }
 
-fn conventions(op: &mut Operation, mutating: bool) {
+/// Every status an operation can give that follows from its shape, from this one place:
+/// path ids, query strings, bodies, bearer auth, idempotency, venue membership, If-Match.
+fn conventions(path: &str, op: &mut Operation, method: &str) {
+    let mutating = method != "get";
     let bearer = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let params = op.parameters.as_deref().unwrap_or_default();
+    let has = |kind: ParameterIn, name: Option<&str>| {
+        params.iter().any(|p| p.parameter_in == kind && name.is_none_or(|n| p.name.eq_ignore_ascii_case(n)))
+    };
+    let (path_ids, query, if_match) =
+        (has(ParameterIn::Path, None), has(ParameterIn::Query, None), has(ParameterIn::Header, Some("If-Match")));
+    if path_ids {
+        add_response(op, "400", "`bad_request`: a malformed id in the path");
+        add_response(op, "404", "`not_found`: no such resource, or one the caller cannot see");
+    }
+    if query {
+        add_response(op, "400", "`bad_request`: an unknown or malformed query value");
+    }
+    if if_match {
+        add_response(op, "412", "`version_mismatch`: `If-Match` is stale; member `current_version`");
+        add_response(op, "428", "`precondition_required`: `If-Match` is missing");
+    }
+    if path.starts_with("/v1/venues/{vid}") {
+        add_response(
+            op,
+            "403",
+            "`forbidden` (member `required_permission`) or `mfa_required` (member `enrollment_required`)",
+        );
+    }
+    if path == "/v1/auth/refresh" {
+        add_response(op, "429", "`rate_limited`: 60 refreshes a minute per client IP; `Retry-After`");
+    }
     if op.request_body.is_some() {
         add_response(op, "400", "`bad_request`: malformed JSON or wrong types");
         add_response(op, "413", "`payload_too_large`: body over 1 MiB");
@@ -123,16 +163,16 @@ pub fn apply_conventions(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT (EdDSA)").build()),
     );
-    for item in doc.paths.paths.values_mut() {
-        for (op, mutating) in [
-            (&mut item.get, false),
-            (&mut item.post, true),
-            (&mut item.put, true),
-            (&mut item.patch, true),
-            (&mut item.delete, true),
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (op, method) in [
+            (&mut item.get, "get"),
+            (&mut item.post, "post"),
+            (&mut item.put, "put"),
+            (&mut item.patch, "patch"),
+            (&mut item.delete, "delete"),
         ] {
             if let Some(op) = op {
-                conventions(op, mutating);
+                conventions(path, op, method);
             }
         }
     }

@@ -1,9 +1,11 @@
 //! The user's own security settings.
 
+use tauri::WebviewWindow;
+use venuedesk_console_app::files::Saved;
 use venuedesk_console_app::views::{SessionView, TotpEnrollment};
 use venuedesk_console_app::{AppError, security};
 
-use super::Con;
+use super::{Con, ask_where};
 
 #[tauri::command]
 pub async fn totp_begin(c: Con<'_>, password: String) -> Result<TotpEnrollment, AppError> {
@@ -35,7 +37,11 @@ pub async fn change_password(c: Con<'_>, current: String, next: String) -> Resul
     c.change_password(&current, &next).await
 }
 
+/// Saves the recovery codes where the person chooses in the save dialog opened here.
 #[tauri::command]
-pub async fn save_text_file(path: String, contents: String) -> Result<(), AppError> {
-    security::save_text_file(&path, &contents)
+pub async fn save_text_file(window: WebviewWindow, contents: String) -> Result<Saved<String>, AppError> {
+    let Some(path) = ask_where(&window, &security::recovery_codes_save_as()).await? else {
+        return Ok(Saved::Cancelled);
+    };
+    security::save_text_file(&path, &contents).map(Saved::Saved)
 }

@@ -1,15 +1,44 @@
 //! One thin command per console operation. Arguments arrive camelCase from JS (Tauri's
-//! default); errors go back as `{code, message}`.
+//! default); errors go back as `{code, message}`. No command takes a file path from the
+//! webview: a command that writes a file asks where with the native save dialog itself.
 
 mod account;
 mod screens;
 mod session;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use venuedesk_console_app::Console;
+use tauri_plugin_dialog::DialogExt;
+use venuedesk_console_app::files::{DIALOG_TITLE, SaveAs};
+use venuedesk_console_app::{AppError, Console};
 
 pub type Con<'a> = tauri::State<'a, Arc<Console>>;
+
+/// Opens the native save dialog over `window`, proposing `proposal`, and waits for the
+/// person: the path they chose, or `None` when they cancelled. The dialog runs on the main
+/// thread (the plugin's callback form); this task only awaits its answer.
+pub async fn ask_where(window: &tauri::WebviewWindow, proposal: &SaveAs) -> Result<Option<PathBuf>, AppError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    window
+        .dialog()
+        .file()
+        .set_parent(window)
+        .set_title(DIALOG_TITLE)
+        .set_file_name(&proposal.file_name)
+        .add_filter(proposal.filter_name, &[proposal.extension])
+        .save_file(move |chosen| {
+            let _ = tx.send(chosen);
+        });
+    match rx.await {
+        Ok(Some(chosen)) => chosen
+            .into_path()
+            .map(Some)
+            .map_err(|e| AppError::internal(format!("the save dialog did not give a file path: {e}"))),
+        // Cancelled, or the dialog went away without an answer: nothing is written.
+        Ok(None) | Err(_) => Ok(None),
+    }
+}
 
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![

@@ -1,12 +1,14 @@
 //! Bookings, orders, customers, team and audit. Local changes trigger a background sync.
 
+use tauri::WebviewWindow;
 use venuedesk_console_app::AppError;
+use venuedesk_console_app::files::Saved;
 use venuedesk_console_app::views::{
     AuditFilter, AuditPage, BookingInput, BookingView, CustomerInput, CustomerView, DayView, ExportFormat,
     ExportResult, InvitationView, MemberView, OrderLineInput, OrderView, ProductView, RoleInput, RoleView,
 };
 
-use super::Con;
+use super::{Con, ask_where};
 use crate::setup::sync_soon;
 
 #[tauri::command]
@@ -73,9 +75,14 @@ pub async fn create_customer(c: Con<'_>, input: CustomerInput) -> Result<Custome
     Ok(customer)
 }
 
+/// Exports the customer's data where the person chooses in the save dialog opened here.
 #[tauri::command]
-pub async fn export_customer(c: Con<'_>, id: String, path: String) -> Result<String, AppError> {
-    c.export_customer(&id, &path).await
+pub async fn export_customer(c: Con<'_>, window: WebviewWindow, id: String) -> Result<Saved<String>, AppError> {
+    let proposal = c.customer_export_save_as(&id)?;
+    let Some(path) = ask_where(&window, &proposal).await? else {
+        return Ok(Saved::Cancelled);
+    };
+    c.export_customer(&id, &path).await.map(Saved::Saved)
 }
 
 #[tauri::command]
@@ -125,12 +132,17 @@ pub async fn audit_page(c: Con<'_>, filter: AuditFilter, cursor: Option<String>)
     c.audit_page(&filter, cursor.as_deref()).await
 }
 
+/// Exports the audit log where the person chooses in the save dialog opened here.
 #[tauri::command]
 pub async fn export_audit(
     c: Con<'_>,
+    window: WebviewWindow,
     filter: AuditFilter,
     format: ExportFormat,
-    path: String,
-) -> Result<ExportResult, AppError> {
-    c.export_audit(&filter, format, &path).await
+) -> Result<Saved<ExportResult>, AppError> {
+    let proposal = c.audit_export_save_as(&filter, format)?;
+    let Some(path) = ask_where(&window, &proposal).await? else {
+        return Ok(Saved::Cancelled);
+    };
+    c.export_audit(&filter, format, &path).await.map(Saved::Saved)
 }

@@ -1,14 +1,16 @@
 // The ONLY module that talks to the Rust side (invoke / listen). One typed function per
 // command of docs/desktop-ipc.md. Every rejection is normalised to AppError {code, message}.
+// No function here sends a file path: a command that writes a file opens the native save
+// dialog on the Rust side and answers `{kind: "saved", value}` or `{kind: "cancelled"}`.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import { save } from "@tauri-apps/plugin-dialog";
 import type { AppError } from "./bindings/AppError";
 import type { AppState } from "./bindings/AppState";
 import type { AuditFilter } from "./bindings/AuditFilter";
 import type { AuditPage } from "./bindings/AuditPage";
 import type { BookingInput } from "./bindings/BookingInput";
 import type { BookingView } from "./bindings/BookingView";
+import type { Code } from "./bindings/Code";
 import type { CustomerInput } from "./bindings/CustomerInput";
 import type { CustomerView } from "./bindings/CustomerView";
 import type { DayView } from "./bindings/DayView";
@@ -21,12 +23,13 @@ import type { ProductView } from "./bindings/ProductView";
 import type { Progress } from "./bindings/Progress";
 import type { RoleInput } from "./bindings/RoleInput";
 import type { RoleView } from "./bindings/RoleView";
+import type { Saved } from "./bindings/Saved";
 import type { SessionView } from "./bindings/SessionView";
 import type { SignInOutcome } from "./bindings/SignInOutcome";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TotpEnrollment } from "./bindings/TotpEnrollment";
 
-export type { AppError };
+export type { AppError, Code, Saved };
 export type BookingAction = "seat" | "complete" | "cancel" | "no-show";
 export type OrderStatus = OrderView["status"];
 
@@ -87,8 +90,8 @@ export const listProducts = () => call<ProductView[]>("list_products");
 export const listCustomers = (search: string | null) =>
   call<CustomerView[]>("list_customers", { search });
 export const createCustomer = (input: CustomerInput) => call<CustomerView>("create_customer", { input });
-export const exportCustomer = (id: string, path: string) =>
-  call<string>("export_customer", { id, path });
+/** Rust opens the save dialog; resolves to the path written, or `cancelled`. */
+export const exportCustomer = (id: string) => call<Saved<string>>("export_customer", { id });
 export const eraseCustomer = (id: string) => call<null>("erase_customer", { id });
 
 // team & roles
@@ -105,8 +108,9 @@ export const deleteRole = (id: string) => call<null>("delete_role", { id });
 // audit
 export const auditPage = (filter: AuditFilter, cursor: string | null) =>
   call<AuditPage>("audit_page", { filter, cursor });
-export const exportAudit = (filter: AuditFilter, format: "csv" | "jsonl", path: string) =>
-  call<ExportResult>("export_audit", { filter, format, path });
+/** Rust opens the save dialog; resolves to the verified export, or `cancelled`. */
+export const exportAudit = (filter: AuditFilter, format: "csv" | "jsonl") =>
+  call<Saved<ExportResult>>("export_audit", { filter, format });
 
 // account security
 export const totpBegin = (password: string) => call<TotpEnrollment>("totp_begin", { password });
@@ -116,26 +120,13 @@ export const listSessions = () => call<SessionView[]>("list_sessions");
 export const revokeSession = (id: string) => call<null>("revoke_session", { id });
 export const changePassword = (current: string, next: string) =>
   call<null>("change_password", { current, next });
-export const saveTextFile = (path: string, contents: string) =>
-  call<null>("save_text_file", { path, contents });
+/** Rust opens the save dialog; resolves to the path written, or `cancelled`. */
+export const saveTextFile = (contents: string) => call<Saved<string>>("save_text_file", { contents });
 
-// events & dialogs
+// events
 export async function onProgress(cb: (p: Progress) => void): Promise<UnlistenFn> {
   try {
     return await listen<Progress>("progress", (ev) => cb(ev.payload));
-  } catch (e) {
-    throw toAppError(e);
-  }
-}
-
-/** Native save dialog; resolves to the chosen path or null when cancelled. */
-export async function chooseSavePath(
-  defaultPath: string,
-  filters: { name: string; extensions: string[] }[],
-): Promise<string | null> {
-  try {
-    // A fixed title names the native dialog (the end-to-end test finds it by this name).
-    return await save({ title: "Save as", defaultPath, filters });
   } catch (e) {
     throw toAppError(e);
   }

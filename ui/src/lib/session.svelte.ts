@@ -2,6 +2,7 @@
 // that screens watch to re-fetch after a sync.
 import type { AppError } from "./bindings/AppError";
 import type { AppState } from "./bindings/AppState";
+import type { Code } from "./bindings/Code";
 import { toAppError } from "./backend";
 
 export const session = $state<{ state: AppState | null; notice: string | null; synced: number }>({
@@ -10,7 +11,10 @@ export const session = $state<{ state: AppState | null; notice: string | null; s
   synced: 0,
 });
 
-const SIGNED_OUT_CODES = new Set(["session_revoked", "refresh_token_reused", "not_signed_in"]);
+// Typed as Code (generated from Rust): a misspelt code fails `npm run check`.
+const SIGNED_OUT_CODES: ReadonlySet<Code> = new Set<Code>([
+  "session_revoked", "refresh_token_reused", "refresh_token_invalid", "not_signed_in",
+]);
 
 /** Human sentence for an AppError, with clearer wording for the codes staff meet most. */
 export function describeError(err: AppError): string {
@@ -25,6 +29,8 @@ export function describeError(err: AppError): string {
       return "Your session was ended (it was revoked, or you signed out elsewhere). Please sign in again.";
     case "refresh_token_reused":
       return "For your safety you have been signed out: this session was used from somewhere else. Please sign in again.";
+    case "refresh_token_invalid":
+      return "Your session expired. Please sign in again.";
     case "invalid_mfa_code":
       return "That code is not valid. Enter the 6-digit code from your authenticator app, or a recovery code.";
     case "offline":

@@ -7,6 +7,7 @@ import type { AppState } from "../lib/bindings/AppState";
 import type { AuditFilter } from "../lib/bindings/AuditFilter";
 import type { BookingInput } from "../lib/bindings/BookingInput";
 import type { BookingView } from "../lib/bindings/BookingView";
+import type { Code } from "../lib/bindings/Code";
 import type { CustomerInput } from "../lib/bindings/CustomerInput";
 import type { CustomerView } from "../lib/bindings/CustomerView";
 import type { DayView } from "../lib/bindings/DayView";
@@ -15,6 +16,7 @@ import type { OrderLineInput } from "../lib/bindings/OrderLineInput";
 import type { OrderView } from "../lib/bindings/OrderView";
 import type { RoleInput } from "../lib/bindings/RoleInput";
 import type { RoleView } from "../lib/bindings/RoleView";
+import type { Saved } from "../lib/bindings/Saved";
 import type { SyncStatus } from "../lib/bindings/SyncStatus";
 import { BUILTIN_ROLE_PERMISSIONS, type BuiltinRole } from "../lib/permissions";
 import { pad, todayIn } from "../lib/time";
@@ -29,6 +31,8 @@ export type MockOptions = {
   bookingsToday?: number;
   mfaOnSignIn?: boolean;
   conflicts?: boolean;
+  /** how the (Rust-side) save dialog is answered: a file chosen (default) or cancelled */
+  saveDialog?: "choose" | "cancel";
   /** override or extend answers (return undefined to fall through) */
   override?: (cmd: string, args: Record<string, unknown>) => unknown;
 };
@@ -38,8 +42,8 @@ export type MockBackend = {
   state: { orders: OrderView[]; bookings: Map<string, BookingView[]>; customers: CustomerView[]; sync: SyncStatus };
 };
 
-const fail = (code: string, message: string): AppError => ({ code, message });
-const CHECK_KEYS = new Set(["app_state", "sign_in", "complete_mfa", "sign_out", "save_text_file", "plugin:dialog|save"]);
+const fail = (code: Code, message: string): AppError => ({ code, message });
+const CHECK_KEYS = new Set(["app_state", "sign_in", "complete_mfa", "sign_out", "save_text_file"]);
 
 export function installMockBackend(role: BuiltinRole = "owner", opts: MockOptions = {}): MockBackend {
   const today = todayIn(TZ);
@@ -78,6 +82,10 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
   const need = (p: string) => {
     if (!permissions.includes(p)) throw fail("forbidden", `Your role cannot do this (needs ${p}).`);
   };
+  // Like the Rust side: the command opens the save dialog itself, proposing a file name;
+  // the person picks a folder, or cancels and nothing is written.
+  const saveAs = <T>(fileName: string, written: (path: string) => T): Saved<T> =>
+    opts.saveDialog === "cancel" ? { kind: "cancelled" } : { kind: "saved", value: written(`/home/staff/Documents/${fileName}`) };
   const snapshot = () => JSON.parse(JSON.stringify({ ...sync, pending: sync.pending, conflicts: sync.conflicts })) as SyncStatus;
 
   function day(date: string | null, search: string | null): DayView {
@@ -241,7 +249,7 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
         backend.state.customers = customers;
         return c;
       }
-      case "export_customer": need("customers:read"); return String(a.path);
+      case "export_customer": need("customers:read"); return saveAs(`customer-${String(a.id)}.json`, (path) => path);
       case "erase_customer":
         need("customers:erase");
         customers = customers.filter((c) => c.id !== a.id);
@@ -297,13 +305,16 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
       }
       case "export_audit": {
         need("audit:export");
-        const items = filterAudit(a.filter as AuditFilter);
+        const f = a.filter as AuditFilter;
+        const saved = saveAs(`audit-${f.from ?? "all"}-${f.to ?? "now"}.${String(a.format)}`, (path) => path);
+        if (saved.kind === "cancelled") return saved;
+        const items = filterAudit(f);
         const total = 4;
         for (let i = 1; i <= total; i++) {
           await new Promise((r) => setTimeout(r, 100));
           await emit("progress", { task: "export", done: i, total });
         }
-        return { path: String(a.path), events: items.length, verified: true, message: "Hash chain intact." };
+        return { kind: "saved", value: { path: saved.value, events: items.length, verified: true, message: "Hash chain intact." } };
       }
       case "totp_begin":
         if (!a.password) throw fail("invalid_credentials", "Password is wrong.");
@@ -323,11 +334,7 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
       case "change_password":
         if (a.current !== "correct horse") throw fail("invalid_credentials", "Current password is wrong.");
         return null;
-      case "save_text_file": return null;
-      case "plugin:dialog|save": {
-        const o = (a.options ?? {}) as { defaultPath?: string };
-        return `/home/staff/Documents/${o.defaultPath ?? "export.txt"}`;
-      }
+      case "save_text_file": return saveAs("venuedesk-recovery-codes.txt", (path) => path);
       default:
         throw fail("internal", `mock backend: unknown command ${cmd}`);
     }

@@ -1,10 +1,11 @@
 //! Bookings: the day view from the cache (so it works offline), and changes queued for sync.
 
 use anyhow::{Context, bail};
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::NaiveDateTime;
 use clap::Subcommand;
 use serde_json::json;
 use uuid::Uuid;
+use venuedesk_api::{BookingAction, BookingStatus, venue_time};
 use venuedesk_console_core::sync::NewBooking;
 
 use crate::context::{Ctx, try_sync};
@@ -16,8 +17,9 @@ pub enum BookingsCommand {
     List {
         #[arg(long)]
         day: Option<String>,
+        /// confirmed, seated, completed, cancelled or no_show.
         #[arg(long)]
-        status: Option<String>,
+        status: Option<BookingStatus>,
         /// Part of the guest's name.
         #[arg(long)]
         search: Option<String>,
@@ -50,11 +52,6 @@ pub enum BookingsCommand {
     },
 }
 
-fn to_utc(tz: chrono_tz::Tz, local: NaiveDateTime) -> anyhow::Result<time::OffsetDateTime> {
-    let at = tz.from_local_datetime(&local).earliest().context("that local time does not exist (a clock change)")?;
-    Ok(time::OffsetDateTime::from_unix_timestamp(at.timestamp())?)
-}
-
 pub async fn run(ctx: &Ctx, c: BookingsCommand) -> anyhow::Result<()> {
     let mut cache = ctx.cache()?;
     let vid = ctx.venue()?;
@@ -63,23 +60,21 @@ pub async fn run(ctx: &Ctx, c: BookingsCommand) -> anyhow::Result<()> {
         BookingsCommand::List { day, status, search } => {
             let online = try_sync(ctx, &mut cache).await?;
             let date = match day {
-                Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .with_context(|| format!("{d:?} is not a YYYY-MM-DD date"))?,
-                None => chrono::Utc::now().with_timezone(&tz).date_naive(),
+                Some(d) => venue_time::parse_date(&d)?,
+                None => venue_time::local_date(tz, time::OffsetDateTime::now_utc())?,
             };
-            let from = to_utc(tz, date.and_hms_opt(0, 0, 0).context("midnight")?)?;
-            let to = to_utc(tz, date.succ_opt().context("next day")?.and_hms_opt(0, 0, 0).context("midnight")?)?;
-            let rows = cache.bookings(from, to, status.as_deref(), search.as_deref())?;
+            let (from, to) = venue_time::day_range(tz, date)?;
+            let rows = cache.bookings(from, to, status.map(BookingStatus::as_str), search.as_deref())?;
             let items: Vec<_> = rows.iter().map(|(b, pending)| json!({"booking": b, "pending": pending})).collect();
             emit(ctx.json, &json!({"day": date.to_string(), "online": online, "items": items}), || {
                 let mut lines = vec![format!(
                     "{} — {date}{}",
-                    ctx.config.venue_name.clone().unwrap_or_default(),
+                    ctx.venue_name().unwrap_or_default(),
                     if online { "" } else { " (offline: cached)" }
                 )];
                 for (b, pending) in &rows {
-                    let local = chrono::DateTime::from_timestamp(b.starts_at.unix_timestamp(), 0)
-                        .map(|t| t.with_timezone(&tz).format("%H:%M").to_string())
+                    let local = venue_time::local_date_time(tz, b.starts_at)
+                        .map(|t| t.format("%H:%M").to_string())
                         .unwrap_or_default();
                     lines.push(format!(
                         "{local}  {:>2} × {:<24} {:<10} {}{}",
@@ -107,7 +102,7 @@ pub async fn run(ctx: &Ctx, c: BookingsCommand) -> anyhow::Result<()> {
                 NewBooking {
                     guest_name: guest,
                     party_size: party,
-                    starts_at: to_utc(tz, local)?,
+                    starts_at: venue_time::instant(tz, local)?,
                     duration_minutes: duration,
                     notes,
                     customer_id: None,
@@ -131,12 +126,12 @@ pub async fn run(ctx: &Ctx, c: BookingsCommand) -> anyhow::Result<()> {
         | BookingsCommand::Cancel { id }
         | BookingsCommand::NoShow { id } => {
             let action = match c {
-                BookingsCommand::Seat { .. } => "seat",
-                BookingsCommand::Complete { .. } => "complete",
-                BookingsCommand::Cancel { .. } => "cancel",
-                _ => "no-show",
+                BookingsCommand::Seat { .. } => BookingAction::Seat,
+                BookingsCommand::Complete { .. } => BookingAction::Complete,
+                BookingsCommand::Cancel { .. } => BookingAction::Cancel,
+                _ => BookingAction::NoShow,
             };
-            let b = cache.transition_booking(vid, id, action)?;
+            let b = cache.transition_booking(vid, id, action.as_str())?;
             let online = try_sync(ctx, &mut cache).await?;
             emit(ctx.json, &json!({"booking": b, "online": online}), || {
                 format!("{} is now {}{}", b.guest_name, b.status, if online { "" } else { " (offline: queued)" })

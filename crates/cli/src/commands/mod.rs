@@ -6,11 +6,15 @@ pub mod bookings;
 pub mod orders;
 pub mod sync;
 
+use anyhow::Context as _;
+use venuedesk_console_core::settings;
+
 use crate::context::Ctx;
-use crate::{Cli, Command, config};
+use crate::{Cli, Command};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let dir = config::data_dir(cli.data_dir)?;
+    let dir =
+        settings::data_dir(cli.data_dir).context("no data directory: pass --data-dir or set VENUEDESK_DATA_DIR")?;
     let mut ctx = Ctx::new(dir, cli.json)?;
     match cli.command {
         Command::Login { server, email, password_stdin, totp_stdin, device } => {

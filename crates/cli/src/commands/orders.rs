@@ -5,6 +5,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use serde_json::json;
 use uuid::Uuid;
+use venuedesk_api::OrderStatus;
 use venuedesk_console_core::sync::NewOrderLine;
 
 use crate::context::{Ctx, try_sync};
@@ -13,8 +14,9 @@ use crate::output::emit;
 #[derive(Debug, Subcommand)]
 pub enum OrdersCommand {
     List {
+        /// received, preparing, ready, served or cancelled.
         #[arg(long)]
-        status: Option<String>,
+        status: Option<OrderStatus>,
     },
     /// `--item PRODUCT_ID:QUANTITY`, repeatable.
     Create {
@@ -24,7 +26,7 @@ pub enum OrdersCommand {
         table: Option<String>,
     },
     /// Move an order on: preparing, ready, served or cancelled.
-    Status { id: Uuid, status: String },
+    Status { id: Uuid, status: OrderStatus },
 }
 
 pub async fn run(ctx: &Ctx, c: OrdersCommand) -> anyhow::Result<()> {
@@ -33,7 +35,7 @@ pub async fn run(ctx: &Ctx, c: OrdersCommand) -> anyhow::Result<()> {
     match c {
         OrdersCommand::List { status } => {
             let online = try_sync(ctx, &mut cache).await?;
-            let rows = cache.orders(status.as_deref())?;
+            let rows = cache.orders(status.map(OrderStatus::as_str))?;
             let items: Vec<_> = rows.iter().map(|(o, pending)| json!({"order": o, "pending": pending})).collect();
             emit(ctx.json, &json!({"online": online, "items": items}), || {
                 let mut lines: Vec<String> = rows
@@ -78,7 +80,7 @@ pub async fn run(ctx: &Ctx, c: OrdersCommand) -> anyhow::Result<()> {
             });
         }
         OrdersCommand::Status { id, status } => {
-            let o = cache.set_order_status(vid, id, &status)?;
+            let o = cache.set_order_status(vid, id, status.as_str())?;
             let online = try_sync(ctx, &mut cache).await?;
             emit(ctx.json, &json!({"order": o, "online": online}), || {
                 format!("Order {} is now {}{}", o.id, o.status, if online { "" } else { " (offline: queued)" })

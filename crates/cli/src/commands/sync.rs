@@ -31,8 +31,20 @@ pub async fn sync(ctx: &Ctx) -> anyhow::Result<()> {
             send.set_length(total);
             send.set_position(done);
         })
-        .await?;
+        .await;
     send.finish_and_clear();
+    let report = match report {
+        Err(e @ CoreError::MfaRequired { .. }) => {
+            let queued = cache.outbox_len()?;
+            emit(ctx.json, &json!({"online": true, "sign_in_again": true, "queued": queued}), || {
+                format!(
+                    "Sync stopped: {e}. {queued} change(s) kept; run `venuedesk login` again, they are sent after it."
+                )
+            });
+            return Err(e.into());
+        }
+        other => other?,
+    };
     if report.busy {
         emit(ctx.json, &json!({"online": true, "busy": true, "queued": report.remaining}), || {
             format!("The platform is busy: {} change(s) kept, they will be sent on the next sync.", report.remaining)
@@ -85,7 +97,7 @@ pub async fn status(ctx: &Ctx) -> anyhow::Result<()> {
     let last = last_sync.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok());
     emit(
         ctx.json,
-        &json!({"online": online, "queued": queued, "conflicts": conflicts, "last_sync": last_sync, "venue": ctx.config.venue_name}),
+        &json!({"online": online, "queued": queued, "conflicts": conflicts, "last_sync": last_sync, "venue": ctx.venue_name()}),
         || {
             format!(
                 "{} · {queued} change(s) queued · {conflicts} conflict(s) · last sync {}",

@@ -1,10 +1,13 @@
 //! The offline cache: one SQLCipher database per server + account + venue, encrypted with
 //! a random 256-bit key that lives only in the OS keychain. Reads come from here when the
-//! venue's Wi-Fi is down. Logging out, or learning the session was revoked, wipes it.
+//! venue's Wi-Fi is down. Logging out, or learning the session was revoked, wipes every
+//! cache of the account (see `account`).
 
+pub mod account;
 pub mod records;
 pub mod schema;
 
+pub use account::{account_dir, wipe_account};
 pub use records::Kind;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +22,7 @@ use venuedesk_api::venue::Booking;
 
 use crate::error::CoreError;
 use crate::keychain::Keychain;
+use account::remove_files;
 
 /// What identifies one cache: the platform, the user and the venue.
 #[derive(Debug, Clone)]
@@ -30,7 +34,7 @@ pub struct CacheId {
 
 impl CacheId {
     fn keychain_account(&self) -> String {
-        format!("cache-key:{}:{}:{}", self.server, self.email, self.venue_id)
+        crate::keychain::cache_key_account(&self.server, &self.email, self.venue_id)
     }
 
     /// The file name: a hash, so the data directory does not list who uses which venue.
@@ -68,9 +72,15 @@ impl std::fmt::Debug for Cache {
 impl Cache {
     /// Opens (creating when needed) the cache for `id` under `dir`. The key is made on first
     /// use and kept in the keychain; a cache whose key is gone cannot be read and is replaced.
+    /// The file goes in the account's folder under `dir`, and the venue is registered for
+    /// the account before a key is made, so a wipe of the account finds both.
     pub fn open(dir: &Path, id: CacheId, keychain: Arc<dyn Keychain>) -> Result<Cache, CoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| CoreError::Cache(format!("creating {}: {e}", dir.display())))?;
-        let path = dir.join(id.file_name());
+        let folder = account_dir(dir, &id.server, &id.email);
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| CoreError::Cache(format!("creating {}: {e}", folder.display())))?;
+        account::register(&folder, &id, keychain.as_ref())?;
+        let path = folder.join(id.file_name());
+        migrate_flat_file(&dir.join(id.file_name()), &path)?;
         let account = id.keychain_account();
         let key = match keychain.get(&account)? {
             Some(k) => k,
@@ -112,13 +122,21 @@ impl Cache {
         let Cache { conn, path, id, keychain } = self;
         drop(conn);
         remove_files(&path);
-        keychain.delete(&id.keychain_account())
+        keychain.delete(&id.keychain_account())?;
+        match path.parent() {
+            Some(folder) => account::unregister(folder, &id, keychain.as_ref()),
+            None => Ok(()),
+        }
     }
 
-    /// Deletes a cache that is not open (a session-end hook has only its identity).
+    /// Deletes a cache that is not open (a session-end hook has only its identity). To
+    /// remove everything of an account, use [`wipe_account`].
     pub fn destroy(dir: &Path, id: &CacheId, keychain: &dyn Keychain) -> Result<(), CoreError> {
+        let folder = account_dir(dir, &id.server, &id.email);
+        remove_files(&folder.join(id.file_name()));
         remove_files(&dir.join(id.file_name()));
-        keychain.delete(&id.keychain_account())
+        keychain.delete(&id.keychain_account())?;
+        account::unregister(&folder, id, keychain)
     }
 
     /// Stores (or replaces) bookings as the platform sent them; `pending` marks local,
@@ -138,7 +156,7 @@ impl Cache {
                 stmt.execute(params![
                     b.id.to_string(),
                     b.starts_at.unix_timestamp(),
-                    b.status,
+                    b.status.as_str(),
                     b.guest_name.to_lowercase(),
                     b.version,
                     pending,
@@ -239,12 +257,23 @@ impl Cache {
     }
 }
 
-fn remove_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
+/// A cache made before caches were kept in per-account folders moves into its folder.
+fn migrate_flat_file(old: &Path, new: &Path) -> Result<(), CoreError> {
+    if new.exists() || !old.exists() {
+        return Ok(());
     }
+    // The WAL first: a database moved without its committed WAL would lose those commits.
+    for suffix in ["-wal", "-shm", ""] {
+        let (mut from, mut to) = (old.as_os_str().to_owned(), new.as_os_str().to_owned());
+        from.push(suffix);
+        to.push(suffix);
+        match std::fs::rename(&from, &to) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CoreError::Cache(format!("moving the cache into its account folder: {e}"))),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -262,7 +291,7 @@ mod tests {
             starts_at,
             ends_at: starts_at + time::Duration::minutes(90),
             duration_minutes: 90,
-            status: "confirmed".into(),
+            status: venuedesk_api::BookingStatus::Confirmed,
             notes: Some("peanut allergy".into()),
             version: 1,
             created_at: starts_at,
@@ -295,7 +324,9 @@ mod tests {
             cache.bookings(day_start, day_start + time::Duration::days(2), None, Some("%")).unwrap().is_empty(),
             "% is literal"
         );
-        cache.put_bookings(&[Booking { status: "seated".into(), version: 2, ..a.clone() }], true).unwrap();
+        cache
+            .put_bookings(&[Booking { status: venuedesk_api::BookingStatus::Seated, version: 2, ..a.clone() }], true)
+            .unwrap();
         let (seated, pending) = cache.booking(a.id).unwrap().unwrap();
         assert_eq!((seated.status.as_str(), pending), ("seated", true));
         cache.set_meta("since", "42").unwrap();

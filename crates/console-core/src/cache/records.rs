@@ -201,7 +201,7 @@ mod tests {
     fn order(minutes: i64, status: &str, table: &str) -> Order {
         Order {
             id: uuid::Uuid::now_v7(),
-            status: status.into(),
+            status: status.parse().unwrap(),
             items: vec![],
             total_cents: 1200,
             currency: "GBP".into(),
@@ -237,7 +237,11 @@ mod tests {
         assert_eq!(cache.orders(None).unwrap().len(), 3);
         // A newer version replaces the row; the status filter follows it.
         cache
-            .put_records(Kind::Order, &[Order { status: "preparing".into(), version: 2, ..early.clone() }], true)
+            .put_records(
+                Kind::Order,
+                &[Order { status: venuedesk_api::OrderStatus::Preparing, version: 2, ..early.clone() }],
+                true,
+            )
             .unwrap();
         let (o, pending) = cache.record::<Order>(Kind::Order, early.id).unwrap().unwrap();
         assert_eq!((o.status.as_str(), o.version, pending), ("preparing", 2, true));

@@ -36,6 +36,13 @@ impl MemoryKeychain {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The names of the items held (never their secrets), sorted.
+    pub fn accounts(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.items.lock().map(|i| i.keys().cloned().collect()).unwrap_or_default();
+        names.sort();
+        names
+    }
 }
 
 impl Keychain for MemoryKeychain {
@@ -57,7 +64,26 @@ impl Keychain for MemoryKeychain {
     }
 }
 
+// Every item of one account on one server is named `<kind>:<server>:<email>[:<venue>]`;
+// `cache::wipe_account` deletes all of them.
+
 /// The keychain account of a refresh token: one per server and user.
 pub fn refresh_account(server: &str, email: &str) -> String {
     format!("refresh-token:{server}:{email}")
+}
+
+/// The Idempotency-Key of a refresh-token rotation in progress (see `Session`).
+pub fn rotation_account(server: &str, email: &str) -> String {
+    format!("refresh-rotation:{server}:{email}")
+}
+
+/// The key of one venue's offline cache.
+pub fn cache_key_account(server: &str, email: &str, venue_id: uuid::Uuid) -> String {
+    format!("cache-key:{server}:{email}:{venue_id}")
+}
+
+/// The venues whose cache keys this account has on this device (a keychain cannot be
+/// searched portably, so the list is kept beside the keys).
+pub fn cache_registry_account(server: &str, email: &str) -> String {
+    format!("cache-venues:{server}:{email}")
 }

@@ -2,8 +2,9 @@
 //! OS keychain. Refresh happens before expiry, single-flight (concurrent callers wait for
 //! the one refresh), with an Idempotency-Key so a lost response is retried as the same
 //! rotation. When the platform says the session is over — reuse detected, revoked, expired —
-//! the keychain entry (and, through `on_end`, the offline cache) is wiped and the caller
-//! learns why.
+//! or the user signs out, everything of the account on this device is wiped (every keychain
+//! item, and every cache file once `keep_local_data` said where they are; see
+//! `cache::account`) and the caller learns why.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +21,7 @@ use venuedesk_api::auth::{LoginResponse, TokenPair};
 
 use crate::client::{ApiClient, Call};
 use crate::error::{CoreError, EndReason};
-use crate::keychain::{Keychain, refresh_account};
+use crate::keychain::{Keychain, refresh_account, rotation_account};
 
 fn hex_sha256(s: &str) -> String {
     use sha2::Digest;
@@ -39,6 +40,13 @@ struct Access {
 
 type EndHook = Box<dyn Fn(EndReason) + Send + Sync>;
 
+/// Where the account's offline data lives, so that the session can wipe all of it.
+#[derive(Default)]
+struct LocalData {
+    caches_dir: Option<std::path::PathBuf>,
+    venues: Vec<Uuid>,
+}
+
 pub struct Session {
     client: ApiClient,
     keychain: Arc<dyn Keychain>,
@@ -47,6 +55,8 @@ pub struct Session {
     /// Held across a refresh: that is what makes refresh single-flight.
     access: Mutex<Option<Access>>,
     on_end: std::sync::Mutex<Vec<EndHook>>,
+    /// Boxed: a `Session` travels by value inside `LoginOutcome`.
+    local: std::sync::Mutex<Box<LocalData>>,
 }
 
 pub enum LoginOutcome {
@@ -78,6 +88,7 @@ impl Session {
             session_id: std::sync::Mutex::new(None),
             access: Mutex::new(None),
             on_end: std::sync::Mutex::new(Vec::new()),
+            local: std::sync::Mutex::new(Box::default()),
         }
     }
 
@@ -156,23 +167,43 @@ impl Session {
         self.session_id.lock().ok().and_then(|s| *s)
     }
 
-    /// Runs when the platform ends the session (not on a deliberate logout): wipe caches.
+    pub fn server(&self) -> &str {
+        self.client.base()
+    }
+
+    /// Runs when the platform ends the session (not on a deliberate logout), after the
+    /// account's local data is wiped.
     pub fn on_end(&self, hook: impl Fn(EndReason) + Send + Sync + 'static) {
         if let Ok(mut hooks) = self.on_end.lock() {
             hooks.push(Box::new(hook));
         }
     }
 
-    fn wipe(&self) {
-        for account in [self.account(), format!("refresh-rotation:{}:{}", self.client.base(), self.email)] {
-            if let Err(e) = self.keychain.delete(&account) {
-                tracing::warn!(error = %e, "could not delete a session item from the keychain");
-            }
+    /// Says where the account's offline caches are (`caches_dir`) and which venues the
+    /// caller knows of, so that signing out or the end of the session removes every cache
+    /// file of the account, not only the open one. Cache keys in the keychain are found
+    /// through the account's registry either way.
+    pub fn keep_local_data(&self, caches_dir: std::path::PathBuf, known_venues: &[Uuid]) {
+        if let Ok(mut local) = self.local.lock() {
+            local.caches_dir = Some(caches_dir);
+            local.venues = known_venues.to_vec();
         }
     }
 
+    /// Deletes everything of the account on this device: keychain items and cache files.
+    fn wipe(&self, more_venues: &[Uuid]) -> Result<(), CoreError> {
+        let (dir, mut venues) = match self.local.lock() {
+            Ok(l) => (l.caches_dir.clone(), l.venues.clone()),
+            Err(_) => (None, Vec::new()),
+        };
+        venues.extend_from_slice(more_venues);
+        crate::cache::wipe_account(dir.as_deref(), self.keychain.as_ref(), self.client.base(), &self.email, &venues)
+    }
+
     fn end(&self, reason: EndReason) -> CoreError {
-        self.wipe();
+        if let Err(e) = self.wipe(&[]) {
+            tracing::warn!(error = %e, "the session ended but not all of its local data could be wiped");
+        }
         if let Ok(hooks) = self.on_end.lock() {
             for h in hooks.iter() {
                 h(reason);
@@ -209,7 +240,7 @@ impl Session {
     /// token if any (kept in the keychain, so even a restarted process retries the same
     /// rotation instead of presenting a rotated token under a new key, which is reuse).
     fn rotation_key(&self, refresh: &SecretString) -> Result<String, CoreError> {
-        let account = format!("refresh-rotation:{}:{}", self.client.base(), self.email);
+        let account = rotation_account(self.client.base(), &self.email);
         let fingerprint = hex_sha256(refresh.expose_secret());
         if let Some(stored) = self.keychain.get(&account)?
             && let Some((fp, key)) = stored.expose_secret().split_once(' ')
@@ -325,14 +356,40 @@ impl Session {
         self.call::<(), T>(Method::GET, path, None, None, None).await
     }
 
-    /// Signs out: the platform revokes the session; the keychain entry is deleted even when
-    /// the platform cannot be reached (it then expires on its own).
-    pub async fn logout(self) -> Result<(), CoreError> {
-        let result = self.call::<(), ()>(Method::POST, "/v1/auth/logout", None, None, None).await;
-        self.wipe();
+    /// Signs out: the platform revokes the session, and everything of the account on this
+    /// device goes — the refresh token, every cache key and (see `keep_local_data`) every
+    /// cache file, of every venue, also of venues opened long ago. The local wipe happens
+    /// even when the platform cannot be reached (the session then expires on its own).
+    pub async fn logout(&self) -> Result<(), CoreError> {
+        // The account's venues, so that caches made before the registry existed are found too.
+        let (memberships, result) = match self.get::<venuedesk_api::me::MeResponse>("/v1/me").await {
+            Ok(me) => (
+                me.memberships.iter().map(|m| m.venue_id).collect::<Vec<_>>(),
+                self.call::<(), ()>(Method::POST, "/v1/auth/logout", None, None, None).await,
+            ),
+            // Offline: no point waiting for a second timeout.
+            Err(e @ CoreError::Network(_)) => (Vec::new(), Err(e)),
+            Err(_) => (Vec::new(), self.call::<(), ()>(Method::POST, "/v1/auth/logout", None, None, None).await),
+        };
+        *self.access.lock().await = None;
+        self.wipe(&memberships)?;
         match result {
             Ok(()) | Err(CoreError::SessionEnded(_)) | Err(CoreError::NotSignedIn) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Ends this sign-in but keeps the account's offline data and cache keys: for a role
+    /// that now requires MFA, where the person must sign in again with their second factor
+    /// and the changes waiting to sync must still be there afterwards. The platform session
+    /// is revoked (best effort) and the refresh token deleted.
+    pub async fn end_keeping_data(&self) -> Result<(), CoreError> {
+        let result = self.call::<(), ()>(Method::POST, "/v1/auth/logout", None, None, None).await;
+        if let Err(e) = &result {
+            tracing::info!(error = %e, "could not revoke the session on the platform; it expires on its own");
+        }
+        *self.access.lock().await = None;
+        self.keychain.delete(&self.account())?;
+        self.keychain.delete(&rotation_account(self.client.base(), &self.email))
     }
 }

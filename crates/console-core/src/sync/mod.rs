@@ -2,8 +2,13 @@
 //! pending) and queued in the outbox with its own Idempotency-Key, in one cache
 //! transaction. Draining sends the outbox in order with the stored key, so a lost answer
 //! or a crash between send and record is retried as the same request and never applied
-//! twice. Network failures, 5xx and 429 stop the drain to retry later; 404/409/412/422
-//! park that entry as a conflict the user resolves. Pulling follows the change feed.
+//! twice. Network failures, 5xx and 429 stop the drain to retry later; 403 forbidden (the
+//! role changed) and 404/409/412/422 park that entry as a conflict the user resolves, and
+//! the drain goes on with changes to other entities (changes to the same entity wait behind
+//! its conflict: they build on it). `403 mfa_required` stops the drain with
+//! `CoreError::MfaRequired`, the entry still queued: the person signs in again, then it is
+//! sent. A local change the cached permissions do not allow is refused before it is queued.
+//! Pulling follows the change feed.
 
 mod bookings;
 mod customers;
@@ -18,6 +23,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
+use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::Booking;
 
 use crate::cache::{Cache, Kind, records::store_record};
@@ -36,7 +42,7 @@ pub(crate) fn store_booking(conn: &Connection, b: &Booking, pending: bool) -> Re
          version = excluded.version, pending = excluded.pending, data = excluded.data",
     )
     .map_err(db)?
-    .execute(params![b.id.to_string(), b.starts_at.unix_timestamp(), b.status, b.guest_name.to_lowercase(), b.version, pending, data])
+    .execute(params![b.id.to_string(), b.starts_at.unix_timestamp(), b.status.as_str(), b.guest_name.to_lowercase(), b.version, pending, data])
     .map_err(db)?;
     Ok(())
 }
@@ -82,8 +88,10 @@ pub struct Conflict {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DrainReport {
     pub sent: u64,
+    /// Still in the outbox: waiting (offline, busy) or parked as conflicts.
     pub remaining: u64,
-    /// The drain stopped on this entry: the user decides (retry or discard).
+    /// The first change parked as a conflict (this drain or earlier): the user decides
+    /// (retry or discard). Changes to other entities were still sent.
     pub conflict: Option<Conflict>,
     /// The platform could not be reached; try again later.
     pub offline: bool,
@@ -94,6 +102,29 @@ pub struct DrainReport {
 /// How often one drain waits for a busy platform before leaving the rest for later.
 const BUSY_RETRIES: u32 = 6;
 
+/// The permission a queued change of `entity` needs on the platform.
+fn write_permission(entity: &str) -> Option<Permission> {
+    match entity {
+        "booking" => Some(Permission::BookingsWrite),
+        "order" => Some(Permission::OrdersWrite),
+        "customer" => Some(Permission::CustomersWrite),
+        _ => None,
+    }
+}
+
+/// Refuses a local change the cached permissions (from the last sync) do not allow: the
+/// platform would answer 403. Before the first sync nothing is known and the platform decides.
+fn check_permission(conn: &Connection, entity: &str) -> Result<(), CoreError> {
+    let Some(needed) = write_permission(entity) else { return Ok(()) };
+    let cached: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'permissions'", [], |r| r.get(0)).optional().map_err(db)?;
+    let Some(cached) = cached else { return Ok(()) };
+    let names: Vec<String> = serde_json::from_str(&cached).map_err(|e| CoreError::Cache(e.to_string()))?;
+    if names.iter().any(|n| n == needed.as_str()) { Ok(()) } else { Err(CoreError::NotPermitted(needed)) }
+}
+
+/// Queues a change, in the caller's transaction (which has already applied it to the
+/// cache: an error here rolls both back).
 pub(crate) fn enqueue(
     tx: &rusqlite::Transaction<'_>,
     method: &str,
@@ -102,6 +133,7 @@ pub(crate) fn enqueue(
     entity: &str,
     id: Uuid,
 ) -> Result<(), CoreError> {
+    check_permission(tx, entity)?;
     tx.execute(
         "INSERT INTO outbox (idempotency_key, method, path, body, entity, entity_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![Uuid::now_v7().to_string(), method, path, body.map(Value::to_string), entity, id.to_string(), OffsetDateTime::now_utc().unix_timestamp()],
@@ -165,7 +197,19 @@ impl Cache {
             .map_err(db)?;
         tx.execute("DELETE FROM outbox WHERE seq = ?1", params![seq]).map_err(db)?;
         if let Some(id) = id {
-            // Never confirmed by the platform: it goes; otherwise the pull brings it back.
+            // Never confirmed by the platform: it goes, with the changes queued behind it
+            // (they build on it); otherwise the pull brings the platform's version back.
+            let unconfirmed: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM bookings WHERE id = ?1 AND version = 0) \
+                     OR EXISTS (SELECT 1 FROM records WHERE id = ?1 AND version = 0)",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if unconfirmed {
+                tx.execute("DELETE FROM outbox WHERE entity_id = ?1", params![id]).map_err(db)?;
+            }
             tx.execute("DELETE FROM bookings WHERE id = ?1 AND version = 0", params![id]).map_err(db)?;
             tx.execute("DELETE FROM records WHERE id = ?1 AND version = 0", params![id]).map_err(db)?;
             tx.execute("UPDATE meta SET value = '0' WHERE key = 'since'", []).map_err(db)?;
@@ -184,26 +228,29 @@ impl Cache {
         Ok(())
     }
 
-    /// Sends the outbox in order. Stops at the first network failure or conflict.
+    /// Sends the outbox in order. Stops at the first network failure, busy platform or
+    /// `403 mfa_required` (an error: sign in again; nothing is lost); a conflict parks its
+    /// entry and the drain goes on with changes to other entities.
     pub async fn drain(&mut self, session: &Session, progress: Progress<'_>) -> Result<DrainReport, CoreError> {
-        let total = self.outbox_len()?;
+        // The changes that can be sent now: pending, and not behind a conflict on the same entity.
+        const NEXT: &str = "SELECT seq, idempotency_key, method, path, body, entity, entity_id, state FROM outbox o \
+             WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox c WHERE c.state = 'conflict' \
+             AND c.entity_id = o.entity_id AND c.seq < o.seq) ORDER BY seq LIMIT 1";
+        let total = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))
+            .map_err(db)? as u64;
         let mut report = DrainReport::default();
         let mut busy_retries = 0u32;
         loop {
             let next: Option<OutboxRow> = self
                 .conn
-                .query_row(
-                    "SELECT seq, idempotency_key, method, path, body, entity, entity_id, state FROM outbox ORDER BY seq LIMIT 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
-                )
+                .query_row(NEXT, [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                })
                 .optional()
                 .map_err(db)?;
-            let Some((seq, key, method, path, body, entity, entity_id, state)) = next else { break };
-            if state == "conflict" {
-                report.conflict = self.conflicts()?.into_iter().next();
-                break;
-            }
+            let Some((seq, key, method, path, body, entity, entity_id, _state)) = next else { break };
             let body: Option<Value> =
                 body.as_deref().map(serde_json::from_str).transpose().map_err(|e| CoreError::Cache(e.to_string()))?;
             let method = Method::from_bytes(method.as_bytes()).map_err(|e| CoreError::Cache(e.to_string()))?;
@@ -238,25 +285,33 @@ impl Cache {
                     report.busy = !report.offline;
                     break;
                 }
-                Err(CoreError::Problem { code, detail, status: 404 | 409 | 412 | 422, .. }) => {
+                // A refusal of this change (403: the role no longer allows it): parked for the
+                // person; the changes after it go on.
+                Err(CoreError::Problem { code, detail, status: 403 | 404 | 409 | 412 | 422, .. }) => {
                     self.conn
                         .execute(
                             "UPDATE outbox SET state = 'conflict', error_code = ?2, error_detail = ?3 WHERE seq = ?1",
                             params![seq, code.as_str(), detail],
                         )
                         .map_err(db)?;
-                    report.conflict = Some(Conflict {
-                        seq,
-                        entity: entity.clone(),
-                        entity_id: Uuid::parse_str(&entity_id).unwrap_or_default(),
-                        code: code.as_str().into(),
-                        detail,
-                    });
-                    break;
                 }
+                // Sign in again with a second factor: the change stays queued. The platform
+                // refused it before doing anything and keeps that answer for this key, so
+                // after the new sign-in it goes as a new request (a new key).
+                Err(e @ CoreError::MfaRequired { .. }) => {
+                    self.conn
+                        .execute(
+                            "UPDATE outbox SET idempotency_key = ?2 WHERE seq = ?1",
+                            params![seq, Uuid::now_v7().to_string()],
+                        )
+                        .map_err(db)?;
+                    return Err(e);
+                }
+                // A session that ended, anything unexpected: stop here, the change stays queued.
                 Err(e) => return Err(e),
             }
         }
+        report.conflict = self.conflicts()?.into_iter().next();
         report.remaining = self.outbox_len()?;
         Ok(report)
     }

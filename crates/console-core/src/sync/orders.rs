@@ -1,11 +1,12 @@
 //! Orders taken and moved through the kitchen, offline too: applied here at once (the
 //! total is estimated from the cached menu until the platform computes it), then queued.
 
-use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use venuedesk_api::venue::{Order, OrderItem, Product};
+use venuedesk_api::OrderStatus;
+use venuedesk_api::venue::{NewOrder, NewOrderItem, Order, OrderItem, OrderStatusChange, Product};
 
+use super::bookings::to_json;
 use super::{db, enqueue};
 use crate::cache::{Cache, Kind, records::store_record};
 use crate::error::CoreError;
@@ -16,17 +17,6 @@ pub struct NewOrderLine {
     pub product_id: Uuid,
     pub quantity: i64,
     pub notes: Option<String>,
-}
-
-/// The kitchen's status machine, as the platform enforces it.
-pub fn may_move(from: &str, to: &str) -> bool {
-    matches!(
-        (from, to),
-        ("received", "preparing")
-            | ("preparing", "ready")
-            | ("ready", "served")
-            | ("received" | "preparing" | "ready", "cancelled")
-    )
 }
 
 impl Cache {
@@ -63,7 +53,7 @@ impl Cache {
         }
         let order = Order {
             id: Uuid::now_v7(),
-            status: "received".into(),
+            status: OrderStatus::Received,
             total_cents: items.iter().map(|i| i.quantity * i.unit_price_cents).sum(),
             items,
             currency,
@@ -72,59 +62,36 @@ impl Cache {
             version: 0,
             created_at: OffsetDateTime::now_utc(),
         };
-        let body = json!({
-            "id": order.id,
-            "items": lines.iter().map(|l| json!({"product_id": l.product_id, "quantity": l.quantity, "notes": l.notes})).collect::<Vec<_>>(),
-            "booking_id": order.booking_id, "table_label": order.table_label,
-        });
+        let request = to_json(&NewOrder {
+            id: Some(order.id),
+            items: lines
+                .into_iter()
+                .map(|l| NewOrderItem { product_id: l.product_id, quantity: l.quantity, notes: l.notes })
+                .collect(),
+            booking_id: order.booking_id,
+            table_label: order.table_label.clone(),
+        })?;
         let tx = self.conn.transaction().map_err(db)?;
-        store_record(
-            &tx,
-            Kind::Order,
-            &serde_json::to_value(&order).map_err(|e| CoreError::Cache(e.to_string()))?,
-            true,
-        )?;
-        enqueue(&tx, "POST", &format!("/v1/venues/{venue_id}/orders"), Some(&body), "order", order.id)?;
+        store_record(&tx, Kind::Order, &to_json(&order)?, true)?;
+        enqueue(&tx, "POST", &format!("/v1/venues/{venue_id}/orders"), Some(&request), "order", order.id)?;
         tx.commit().map_err(db)?;
         Ok(order)
     }
 
-    /// Moves an order to `status` (preparing, ready, served or cancelled).
+    /// Moves an order to `status` (preparing, ready, served or cancelled), checked against
+    /// the kitchen's machine the platform enforces.
     pub fn set_order_status(&mut self, venue_id: Uuid, id: Uuid, status: &str) -> Result<Order, CoreError> {
+        let to = status.parse::<OrderStatus>().map_err(|e| CoreError::Invalid(e.to_string()))?;
         let (mut order, _) =
             self.record::<Order>(Kind::Order, id)?.ok_or_else(|| CoreError::Invalid(format!("no order {id} here")))?;
-        if !may_move(&order.status, status) {
-            return Err(CoreError::Invalid(format!("an order that is {} cannot become {status}", order.status)));
-        }
-        order.status = status.to_string();
+        order.status = order.status.move_to(to).map_err(|refused| {
+            CoreError::Invalid(format!("an order that is {} cannot become {}", refused.from, refused.to))
+        })?;
+        let request = to_json(&OrderStatusChange::new(to))?;
         let tx = self.conn.transaction().map_err(db)?;
-        store_record(
-            &tx,
-            Kind::Order,
-            &serde_json::to_value(&order).map_err(|e| CoreError::Cache(e.to_string()))?,
-            true,
-        )?;
-        enqueue(
-            &tx,
-            "POST",
-            &format!("/v1/venues/{venue_id}/orders/{id}/status"),
-            Some(&json!({ "status": status })),
-            "order",
-            id,
-        )?;
+        store_record(&tx, Kind::Order, &to_json(&order)?, true)?;
+        enqueue(&tx, "POST", &format!("/v1/venues/{venue_id}/orders/{id}/status"), Some(&request), "order", id)?;
         tx.commit().map_err(db)?;
         Ok(order)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::may_move;
-
-    #[test]
-    fn kitchen_status_machine() {
-        assert!(may_move("received", "preparing") && may_move("preparing", "ready") && may_move("ready", "served"));
-        assert!(may_move("received", "cancelled") && may_move("ready", "cancelled"));
-        assert!(!may_move("served", "cancelled") && !may_move("received", "ready") && !may_move("ready", "preparing"));
     }
 }

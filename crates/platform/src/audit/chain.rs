@@ -4,7 +4,6 @@
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 pub use venuedesk_api::audit_chain::{ChainError, GENESIS, Verifier, canonical, link_hash, verify};
@@ -26,12 +25,10 @@ pub struct AuditDraft {
     pub details: Value,
 }
 
-/// RFC 3339 in UTC with millisecond precision: the exact `at` string that is hashed.
+/// RFC 3339 in UTC with exactly three fraction digits: the exact `at` string that is hashed
+/// (events stored before v1.1 keep the shorter form they were hashed with).
 pub fn format_at(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    let ms = at.millisecond();
-    let at = at.replace_nanosecond(u32::from(ms) * 1_000_000).unwrap_or(at);
-    at.format(&Rfc3339).unwrap_or_default()
+    venuedesk_api::timestamp::format(at)
 }
 
 /// The event as hashed: every member except `hash`.
@@ -76,6 +73,12 @@ pub async fn verify_store(
             if event.get("seq").and_then(Value::as_i64) != Some(r.seq) {
                 return Ok(Err(ChainError { seq: r.seq, reason: "stored seq differs from the event's".into() }));
             }
+            if let Some(column) = column_disagreeing(&event, r) {
+                return Ok(Err(ChainError {
+                    seq: r.seq,
+                    reason: format!("stored {column} column differs from the hashed event"),
+                }));
+            }
             event["hash"] = Value::String(r.hash.clone());
             if let Err(e) = v.push(event) {
                 return Ok(Err(e));
@@ -86,6 +89,25 @@ pub async fn verify_store(
         }
     }
     Ok(Ok(v.checked()))
+}
+
+/// The first column (of those filters select on) that does not say what the hashed event says.
+fn column_disagreeing(event: &Value, r: &crate::store::StoredAuditEvent) -> Option<&'static str> {
+    if event.get("action").and_then(Value::as_str) != Some(r.action.as_str()) {
+        return Some("action");
+    }
+    if event.pointer("/actor/id").and_then(Value::as_str) != r.actor_id.as_deref() {
+        return Some("actor_id");
+    }
+    let at_ms = event
+        .get("at")
+        .and_then(Value::as_str)
+        .and_then(venuedesk_api::timestamp::parse)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
+    if at_ms != Some(r.at_ms) {
+        return Some("at_ms");
+    }
+    None
 }
 
 #[cfg(test)]

@@ -32,6 +32,29 @@ pub async fn limit_sign_in(
     Ok(next.run(req).await)
 }
 
+/// Refresh requests per client IP a minute (API.md, Limits and hardening), counted apart
+/// from the sign-in limit: garbage refresh tokens cannot keep the database busy.
+pub const REFRESH_PER_IP_MINUTE: u32 = 60;
+
+/// Route layer for `POST /v1/auth/refresh`: its own per-IP counter, before the body is read.
+pub async fn limit_refresh(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::Extension(ip): axum::Extension<crate::http::client_ip::ClientIp>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> ApiResult<axum::response::Response> {
+    let now = state.clock.now();
+    let key = format!("refresh:{}", ip.rate_limit_key());
+    match state.store.admit_ip_hit(&key, now, IP_WINDOW, REFRESH_PER_IP_MINUTE).await? {
+        Admission::Allowed => Ok(next.run(req).await),
+        Admission::RetryAfter(d) => Err(ApiError::with_detail(
+            ProblemCode::RateLimited,
+            "too many refresh requests from this address; try again later",
+        )
+        .retry_after(seconds(d))),
+    }
+}
+
 /// Counts one signup/login/MFA request from `ip`; `429 rate_limited` past the limit.
 pub async fn admit_ip(state: &AppState, ip: &str) -> ApiResult<()> {
     let now = state.clock.now();
@@ -76,9 +99,69 @@ pub async fn record_failure(
     let locked_now =
         state.store.record_login_failure(identifier, now, FAILURE_WINDOW, FAILURES_BEFORE_LOCK, LOCK_FOR).await?;
     if locked_now && let Some(user_id) = user {
-        let event = crate::store::NewSecurityEvent { user_id, kind: "locked_out", at: now, ip, session_id: None };
-        state.store.add_security_event(event).await?;
+        locked_event(state, user_id, ip).await?;
     }
+    Ok(())
+}
+
+/// A second-factor attempt, counted against the identifier's lockout *before* its code is
+/// judged (API.md, Limits and hardening): however many arrive at once, at most
+/// [`FAILURES_BEFORE_LOCK`] are judged per window, the rest answer `429 locked_out`.
+#[must_use = "an attempt must be settled as accepted or rejected"]
+pub struct Attempt {
+    identifier: String,
+    at: time::OffsetDateTime,
+    user: Option<uuid::Uuid>,
+    ip: Option<String>,
+}
+
+/// Admits one attempt for `identifier`, or answers `429 locked_out`.
+pub async fn begin_attempt(
+    state: &AppState,
+    identifier: &str,
+    user: Option<uuid::Uuid>,
+    ip: Option<String>,
+) -> ApiResult<Attempt> {
+    let at = state.clock.now();
+    let (admission, locked_now) =
+        state.store.begin_attempt(identifier, at, FAILURE_WINDOW, FAILURES_BEFORE_LOCK, LOCK_FOR).await?;
+    match admission {
+        Admission::Allowed => Ok(Attempt { identifier: identifier.to_string(), at, user, ip }),
+        Admission::RetryAfter(d) => {
+            if locked_now && let Some(user_id) = user {
+                locked_event(state, user_id, ip).await?;
+            }
+            Err(locked(d))
+        }
+    }
+}
+
+impl Attempt {
+    /// The code was right: the attempt stops counting. Still refused when a burst of
+    /// others locked the identifier meanwhile (as a login re-checks after hashing).
+    pub async fn accepted(self, state: &AppState) -> ApiResult<()> {
+        state.store.withdraw_attempt(&self.identifier, self.at).await?;
+        check_lock(state, &self.identifier).await
+    }
+
+    /// The code was wrong: it stays counted, and the identifier locks once the allowance is used.
+    pub async fn rejected(self, state: &AppState) -> ApiResult<()> {
+        let now = state.clock.now();
+        let locked_now = state
+            .store
+            .lock_if_exhausted(&self.identifier, now, FAILURE_WINDOW, FAILURES_BEFORE_LOCK, LOCK_FOR)
+            .await?;
+        if locked_now && let Some(user_id) = self.user {
+            locked_event(state, user_id, self.ip).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn locked_event(state: &AppState, user_id: uuid::Uuid, ip: Option<String>) -> ApiResult<()> {
+    let event =
+        crate::store::NewSecurityEvent { user_id, kind: "locked_out", at: state.clock.now(), ip, session_id: None };
+    state.store.add_security_event(event).await?;
     Ok(())
 }
 

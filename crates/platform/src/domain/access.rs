@@ -147,9 +147,44 @@ pub async fn may_grant(state: &AppState, scope: &VenueScope, role: &RoleRecord) 
     Ok(())
 }
 
+/// Members and roles above the caller are out of reach: changing or removing a member, or
+/// changing or deleting a role, needs the target's *current* permissions to be within the
+/// caller's (owners may act on anyone).
+pub async fn may_act_on(state: &AppState, scope: &VenueScope, target: &RoleRecord, what: &str) -> ApiResult<()> {
+    if scope.is_owner() {
+        return Ok(());
+    }
+    let above = target.permissions.0 & !scope.role.permissions.0;
+    if above != 0 {
+        let names = venuedesk_api::permission::PermissionSet(above).names().join(", ");
+        return Err(refuse(
+            state,
+            scope,
+            "above_caller",
+            &format!("{what} holds permissions your role lacks: {names}; ask an owner"),
+        )
+        .await);
+    }
+    Ok(())
+}
+
+/// Lowering an MFA requirement — on a role, or by moving a member from a role that
+/// requires MFA to one that does not — is for owners only.
+pub async fn may_change_mfa(state: &AppState, scope: &VenueScope, from: bool, to: bool) -> ApiResult<()> {
+    if from && !to && !scope.is_owner() {
+        return Err(refuse(state, scope, "mfa_lowering", "only owners can lower an MFA requirement").await);
+    }
+    Ok(())
+}
+
+/// Identical denials (same actor, venue, and permission or reason) are audited at most
+/// once in this window: a client hammering a forbidden route cannot flood the chain.
+pub const DENIAL_DEDUP_WINDOW: time::Duration = time::Duration::minutes(1);
+
 async fn deny(state: &AppState, scope: &VenueScope, reason: &str, p: Option<Permission>) -> ApiResult<()> {
     let details = json!({ "reason": reason, "required_permission": p.map(|p| p.as_str()) });
     let draft = scope.audit(state, "authz.denied", "venue", Some(scope.venue.id.to_string()), details);
-    state.store.append_audit(draft).await?;
+    let key = format!("{}:{reason}:{}", scope.user_id, p.map_or("", |p| p.as_str()));
+    state.store.append_denial(draft, &key, DENIAL_DEDUP_WINDOW).await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! validated and audited on its way to the store.
 
 pub mod access;
-pub mod booking_rules;
+pub mod capacity;
 pub mod sealed;
 pub mod time_range;
 pub mod validate;

@@ -49,3 +49,10 @@ pub fn allergens(values: &[String]) -> ApiResult<Vec<String>> {
     }
     values.iter().map(|a| text("allergens", a, 60)).collect()
 }
+
+/// The one checked conversion of an instant taken from a request: UTC, years 0001–9999,
+/// else `422` naming the field (never a panic in the offset arithmetic).
+pub fn instant(field: &str, value: time::OffsetDateTime) -> ApiResult<time::OffsetDateTime> {
+    venuedesk_api::timestamp::to_utc(value)
+        .ok_or_else(|| ApiError::validation(field, "must fall within years 0001-9999 in UTC"))
+}

@@ -14,13 +14,15 @@ const ALWAYS: &[(HeaderName, &str)] = &[
     (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
 ];
 
-/// Whether a path carries credentials or account data and must never be cached.
-pub fn is_no_store_path(path: &str) -> bool {
-    path.starts_with("/v1/auth/") || path == "/v1/me" || path.starts_with("/v1/me/")
+/// Whether a response must never be cached: credentials and account data (`/v1/auth/*`,
+/// `/v1/me*`), and every answer to a bearer request, whatever its status — venue data is
+/// personal data, and a shared cache must not keep it.
+pub fn is_no_store(path: &str, bearer: bool) -> bool {
+    bearer || path.starts_with("/v1/auth/") || path == "/v1/me" || path.starts_with("/v1/me/")
 }
 
 pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let no_store = is_no_store_path(req.uri().path());
+    let no_store = is_no_store(req.uri().path(), req.headers().contains_key(header::AUTHORIZATION));
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     for (name, value) in ALWAYS {
@@ -42,14 +44,16 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
 
 #[cfg(test)]
 mod tests {
-    use super::is_no_store_path;
+    use super::is_no_store;
 
     #[test]
-    fn no_store_covers_auth_and_me_only() {
-        assert!(is_no_store_path("/v1/auth/login"));
-        assert!(is_no_store_path("/v1/me"));
-        assert!(is_no_store_path("/v1/me/mfa/totp"));
-        assert!(!is_no_store_path("/v1/members"));
-        assert!(!is_no_store_path("/healthz"));
+    fn no_store_covers_auth_me_and_every_bearer_request() {
+        assert!(is_no_store("/v1/auth/login", false));
+        assert!(is_no_store("/v1/me", false));
+        assert!(is_no_store("/v1/me/mfa/totp", false));
+        assert!(is_no_store("/v1/venues/x/bookings", true));
+        assert!(!is_no_store("/v1/venues/x/bookings", false));
+        assert!(!is_no_store("/healthz", false));
+        assert!(!is_no_store("/openapi.json", false));
     }
 }

@@ -41,6 +41,12 @@ struct StoredResponse {
 #[derive(Debug, Clone)]
 pub struct Subject(pub String);
 
+/// Marks `res` as holding personal data of the subject whose key scope is `scope`.
+pub fn mark_subject(mut res: Response, scope: String) -> Response {
+    res.extensions_mut().insert(Subject(scope));
+    res
+}
+
 pub fn is_mutating(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
 }
@@ -56,9 +62,11 @@ pub fn fingerprint(method: &Method, path_and_query: &str, body: &[u8]) -> [u8; 3
 }
 
 /// Whether an answer is kept for replay (API.md: not 429 or 5xx; the 409 in-use answer
-/// comes from this middleware before anything is stored).
+/// comes from this middleware before anything is stored). A 403 is not kept either: it
+/// answers who the caller is *now* (role, MFA), so once they sign in with MFA or are given
+/// the permission, the same queued request must be judged again, not refused for 24 hours.
 fn storable(status: StatusCode) -> bool {
-    status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error()
+    status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::FORBIDDEN && !status.is_server_error()
 }
 
 pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> ApiResult<Response> {

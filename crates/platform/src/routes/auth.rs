@@ -287,14 +287,16 @@ pub async fn mfa(
         .filter(|c| c.expires_at > state.clock.now())
         .ok_or_else(invalid)?;
     let user = state.store.user_by_id(challenge.user_id).await?.ok_or_else(invalid)?;
-    brute_force::check_lock(&state, &user.email).await?;
+    // Counted before the code is judged, in the transaction that checks the lock.
+    let attempt = brute_force::begin_attempt(&state, &user.email, Some(user.id), Some(ip.label())).await?;
     let factor = check_second_factor(&state, &user, body.code.as_deref(), body.recovery_code.as_deref()).await?;
     if matches!(factor, SecondFactor::Rejected) {
         state.store.fail_mfa_challenge(token_hash, MFA_MAX_ATTEMPTS).await?;
         state.store.add_security_event(event(user.id, "mfa_failed", &state, &ip, None)).await?;
-        brute_force::record_failure(&state, &user.email, Some(user.id), Some(ip.label())).await?;
+        attempt.rejected(&state).await?;
         return Err(invalid());
     }
+    attempt.accepted(&state).await?;
     if !state.store.consume_mfa_challenge(token_hash).await? {
         return Err(invalid());
     }

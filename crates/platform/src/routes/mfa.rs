@@ -8,7 +8,7 @@ use venuedesk_api::me::{CodeOnly, PasswordAndCode, PasswordOnly, RecoveryCodes, 
 use venuedesk_api::{Problem, ProblemCode};
 
 use crate::auth::context::AuthContext;
-use crate::auth::{recovery_codes, totp};
+use crate::auth::{brute_force, recovery_codes, totp};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
 use crate::http::json::ApiJson;
@@ -22,7 +22,8 @@ fn invalid_code() -> ApiError {
 }
 
 /// A TOTP code or a recovery code, for changes to an enabled MFA.
-async fn require_factor(state: &AppState, user: &UserRecord, code: &str) -> ApiResult<()> {
+async fn require_factor(state: &AppState, user: &UserRecord, code: &str, ip: &ClientIp) -> ApiResult<()> {
+    let attempt = brute_force::begin_attempt(state, &user.email, Some(user.id), Some(ip.label())).await?;
     let factor = if recovery_codes::looks_like_recovery_code(code) {
         check_second_factor(state, user, None, Some(code)).await?
     } else {
@@ -30,10 +31,10 @@ async fn require_factor(state: &AppState, user: &UserRecord, code: &str) -> ApiR
     };
     match factor {
         SecondFactor::Rejected => {
-            crate::auth::brute_force::record_failure(state, &user.email, Some(user.id), None).await?;
+            attempt.rejected(state).await?;
             Err(invalid_code())
         }
-        _ => Ok(()),
+        _ => attempt.accepted(state).await,
     }
 }
 
@@ -88,14 +89,16 @@ pub async fn confirm_totp(
             "start enrolment with POST /v1/me/mfa/totp first",
         ));
     };
-    // Guessing the code with a stolen access token counts towards the account's lockout.
-    crate::auth::brute_force::check_lock(&state, &user.email).await?;
+    // Guessing the code with a stolen access token counts towards the account's lockout,
+    // before the code is judged.
+    let attempt = brute_force::begin_attempt(&state, &user.email, Some(user.id), Some(ip.label())).await?;
     let secret = state.keys.platform().await?.open(totp_aad(user.id).as_bytes(), pending)?;
     let unix = state.clock.now().unix_timestamp().max(0) as u64;
     let Some(step) = totp::matching_step(&secret, &body.code, unix)? else {
-        crate::auth::brute_force::record_failure(&state, &user.email, Some(user.id), Some(ip.label())).await?;
+        attempt.rejected(&state).await?;
         return Err(invalid_code());
     };
+    attempt.accepted(&state).await?;
     let (codes, hashes) = recovery_codes::generate();
     let confirmed = state
         .store
@@ -132,7 +135,7 @@ pub async fn disable_totp(
     if !user.mfa_enabled() {
         return Err(ApiError::with_detail(ProblemCode::MfaNotEnabled, "TOTP is not enabled"));
     }
-    require_factor(&state, &user, &body.code).await?;
+    require_factor(&state, &user, &body.code, &ip).await?;
     state.store.disable_totp(user.id, event(user.id, "mfa_disabled", &state, &ip, Some(auth.session_id))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -156,7 +159,7 @@ pub async fn regenerate_recovery_codes(
     if !user.mfa_enabled() {
         return Err(ApiError::with_detail(ProblemCode::MfaNotEnabled, "TOTP is not enabled"));
     }
-    require_factor(&state, &user, &body.code).await?;
+    require_factor(&state, &user, &body.code, &ip).await?;
     let (codes, hashes) = recovery_codes::generate();
     state
         .store

@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 pub fn api(state: AppState) -> OpenApiRouter<AppState> {
     // Signup, login and the MFA step count against the per-IP limit before their bodies are
-    // even read (refresh is not counted).
+    // even read; refresh has its own per-IP limit.
     let sign_in = OpenApiRouter::new()
         .routes(routes!(auth::signup))
         .routes(routes!(auth::login))
@@ -29,7 +29,11 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::jwks))
         .routes(routes!(ops::security_txt))
-        .routes(routes!(auth::refresh))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(auth::refresh))
+                .route_layer(from_fn_with_state(state.clone(), crate::auth::brute_force::limit_refresh)),
+        )
         .merge(sign_in);
     let bearer = OpenApiRouter::new()
         .routes(routes!(sessions::logout))

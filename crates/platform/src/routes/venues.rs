@@ -20,7 +20,7 @@ use crate::audit::AuditDraft;
 use crate::auth::context::AuthContext;
 use crate::auth::normalize_email;
 use crate::crypto::sha256;
-use crate::domain::access::{authorize, may_grant, not_found, refuse};
+use crate::domain::access::{authorize, may_act_on, may_change_mfa, may_grant, not_found, refuse};
 use crate::domain::{sealed, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
@@ -82,6 +82,17 @@ async fn unmake_owner_check(
         return Err(refuse(state, scope, "escalation", "only owners can change or remove an owner").await);
     }
     Ok(())
+}
+
+/// The role a member holds now (`None` when `uid` is not a member: the store answers 404).
+async fn current_role<'r>(
+    state: &AppState,
+    roles: &'r [RoleRecord],
+    vid: Uuid,
+    uid: Uuid,
+) -> ApiResult<Option<&'r RoleRecord>> {
+    let member = state.store.members(vid).await?.into_iter().find(|m| m.user_id == uid);
+    Ok(member.and_then(|m| roles.iter().find(|r| r.id == m.role_id)))
 }
 
 fn capacity(v: i64) -> ApiResult<i64> {
@@ -264,7 +275,8 @@ pub async fn patch_role(
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::RolesManage)).await?;
     let expected = if_match(&headers)?;
-    let mut role = state.store.roles(vid).await?.into_iter().find(|r| r.id == rid).ok_or_else(not_found)?;
+    let current = state.store.roles(vid).await?.into_iter().find(|r| r.id == rid).ok_or_else(not_found)?;
+    let mut role = current.clone();
     if role.builtin && (body.name.is_some() || body.permissions.is_some()) {
         return Err(ApiError::with_detail(
             ProblemCode::BuiltinRole,
@@ -283,6 +295,8 @@ pub async fn patch_role(
     if rid == scope.role.id && !scope.is_owner() {
         return Err(refuse(&state, &scope, "own_role", "you cannot change your own role; ask an owner").await);
     }
+    may_act_on(&state, &scope, &current, "this role").await?;
+    may_change_mfa(&state, &scope, current.require_mfa, role.require_mfa).await?;
     may_grant(&state, &scope, &role).await?;
     let audit = scope.audit(
         &state,
@@ -307,6 +321,9 @@ pub async fn delete_role(
     Path((vid, rid)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::RolesManage)).await?;
+    if let Some(role) = state.store.roles(vid).await?.into_iter().find(|r| r.id == rid) {
+        may_act_on(&state, &scope, &role, "this role").await?;
+    }
     let audit = scope.audit(&state, "role.delete", "role", Some(rid.to_string()), json!({}));
     state.store.delete_role(vid, rid, audit).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -348,6 +365,10 @@ pub async fn patch_member(
     let new_role = roles.iter().find(|r| r.id == body.role_id).ok_or_else(not_found)?;
     may_grant(&state, &scope, new_role).await?;
     unmake_owner_check(&state, &scope, &roles, uid).await?;
+    if let Some(current) = current_role(&state, &roles, vid, uid).await? {
+        may_act_on(&state, &scope, current, "this member's role").await?;
+        may_change_mfa(&state, &scope, current.require_mfa, new_role.require_mfa).await?;
+    }
     let audit =
         scope.audit(&state, "member.role_change", "member", Some(uid.to_string()), json!({ "role_id": body.role_id }));
     let m = state.store.set_member_role(vid, uid, body.role_id, expected, audit).await?;
@@ -368,6 +389,9 @@ pub async fn delete_member(
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::MembersManage)).await?;
     let roles = state.store.roles(vid).await?;
     unmake_owner_check(&state, &scope, &roles, uid).await?;
+    if let Some(current) = current_role(&state, &roles, vid, uid).await? {
+        may_act_on(&state, &scope, current, "this member's role").await?;
+    }
     let audit = scope.audit(&state, "member.remove", "member", Some(uid.to_string()), json!({}));
     state.store.remove_member(vid, uid, audit).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -451,7 +475,8 @@ pub async fn accept_invitation(
                 details: json!({ "reason": "invitation_email_mismatch" }),
                 ..audit
             };
-            state.store.append_audit(denied).await?;
+            let key = format!("{}:invitation_email_mismatch:", user.id);
+            state.store.append_denial(denied, &key, crate::domain::access::DENIAL_DEDUP_WINDOW).await?;
             return Err(ApiError::with_detail(ProblemCode::Forbidden, "this invitation is for another email address"));
         }
         other => other?,

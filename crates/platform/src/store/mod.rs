@@ -224,7 +224,8 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the challenge; true only for the one caller that consumed it.
     async fn consume_mfa_challenge(&self, token_hash: [u8; 32]) -> StoreResult<bool>;
     async fn set_pending_totp(&self, user_id: Uuid, secret_enc: &[u8]) -> StoreResult<()>;
-    /// Moves the pending secret to active, records the accepted step and stores new codes.
+    /// Moves the pending secret to active, records the accepted step, stores new codes and
+    /// revokes every session of the user but `event.session_id` (the one confirming).
     async fn confirm_totp(
         &self,
         user_id: Uuid,
@@ -261,6 +262,29 @@ pub trait Store: Send + Sync + 'static {
     async fn lockout(&self, identifier: &str, now: OffsetDateTime) -> StoreResult<Admission>;
     /// Counts a failure; locks the identifier for `lock_for` once `max` failures fall within `window`.
     async fn record_login_failure(
+        &self,
+        identifier: &str,
+        now: OffsetDateTime,
+        window: Duration,
+        max: u32,
+        lock_for: Duration,
+    ) -> StoreResult<bool>;
+    /// Counts an attempt as a failure *before* it is judged, in the transaction that checks
+    /// the lock: however many arrive at once, at most `max` are admitted per `window`. The
+    /// one that finds the allowance used locks the identifier (the `bool`: locked by this
+    /// call).
+    async fn begin_attempt(
+        &self,
+        identifier: &str,
+        now: OffsetDateTime,
+        window: Duration,
+        max: u32,
+        lock_for: Duration,
+    ) -> StoreResult<(Admission, bool)>;
+    /// Takes back the failure counted by [`Store::begin_attempt`] at `at` (the code was right).
+    async fn withdraw_attempt(&self, identifier: &str, at: OffsetDateTime) -> StoreResult<()>;
+    /// Locks the identifier when `max` failures fall within `window` (a judged wrong code).
+    async fn lock_if_exhausted(
         &self,
         identifier: &str,
         now: OffsetDateTime,
@@ -367,5 +391,8 @@ pub trait Store: Send + Sync + 'static {
         entities: &[&str],
     ) -> StoreResult<Vec<ChangeRecord>>;
     async fn append_audit(&self, audit: AuditDraft) -> StoreResult<i64>;
+    /// Appends an `authz.denied` event unless one with the same `key` (actor and permission
+    /// or reason) was recorded in this venue within `window`; true when it was appended.
+    async fn append_denial(&self, audit: AuditDraft, key: &str, window: Duration) -> StoreResult<bool>;
     async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>>;
 }

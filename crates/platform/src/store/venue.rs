@@ -155,6 +155,11 @@ pub struct StoredAuditEvent {
     pub canonical: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The columns filters and range exports select on; `audit verify` checks each agrees
+    /// with the hashed event, so a changed column cannot hide an event from filtered views.
+    pub at_ms: i64,
+    pub actor_id: Option<String>,
+    pub action: String,
 }
 
 #[derive(Debug, Clone, Default)]

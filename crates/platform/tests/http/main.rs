@@ -1,5 +1,8 @@
 //! Whole-system tests: a real platform on a random loopback port, driven over HTTP.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 mod audit_trail;
@@ -8,6 +11,7 @@ mod brute_force;
 mod cross_tenant;
 mod demo;
 mod gdpr;
+mod hardening;
 mod headers;
 mod idempotency;
 mod identity;

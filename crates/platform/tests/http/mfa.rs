@@ -28,17 +28,17 @@ fn decode_base32(s: &str) -> Vec<u8> {
 
 /// Moves the clock to one second into a fresh 30 s step, so a test's codes cannot straddle
 /// a step boundary by accident.
-fn align_to_step_start(p: &TestPlatform) {
+pub(crate) fn align_to_step_start(p: &TestPlatform) {
     let now = p.clock.now().unix_timestamp();
     p.clock.advance(Duration::seconds(30 - now.rem_euclid(30) + 1));
 }
 
-fn code_now(p: &TestPlatform, secret: &[u8]) -> String {
+pub(crate) fn code_now(p: &TestPlatform, secret: &[u8]) -> String {
     totp::code_at(secret, p.clock.now().unix_timestamp() as u64, 6).unwrap()
 }
 
 /// Signs up, logs in and enables TOTP; returns (access token, secret, recovery codes).
-async fn enrolled(p: &TestPlatform, email: &str) -> (String, Vec<u8>, Vec<String>) {
+pub(crate) async fn enrolled(p: &TestPlatform, email: &str) -> (String, Vec<u8>, Vec<String>) {
     let pair = p.user_with_session(email).await;
     let access = pair["access_token"].as_str().unwrap().to_string();
     let res =
@@ -68,7 +68,7 @@ async fn enrolled(p: &TestPlatform, email: &str) -> (String, Vec<u8>, Vec<String
     (access, secret, codes)
 }
 
-async fn mfa_token(p: &TestPlatform, email: &str) -> String {
+pub(crate) async fn mfa_token(p: &TestPlatform, email: &str) -> String {
     let body: Value = p.login_raw(email, PASSWORD).await.json().await.unwrap();
     assert_eq!(body["mfa_required"], true, "{body}");
     assert_eq!(body["methods"], json!(["totp", "recovery_code"]));
@@ -76,7 +76,7 @@ async fn mfa_token(p: &TestPlatform, email: &str) -> String {
     body["mfa_token"].as_str().unwrap().to_string()
 }
 
-async fn mfa(p: &TestPlatform, body: Value) -> reqwest::Response {
+pub(crate) async fn mfa(p: &TestPlatform, body: Value) -> reqwest::Response {
     p.req(Method::POST, "/v1/auth/mfa").json(&body).send().await.unwrap()
 }
 

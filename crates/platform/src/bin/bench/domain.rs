@@ -104,7 +104,7 @@ async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
                     starts_at,
                     ends_at: starts_at + time::Duration::minutes(90),
                     duration_minutes: 90,
-                    status: "confirmed".into(),
+                    status: venuedesk_api::BookingStatus::Confirmed,
                     notes: None,
                     version: 1,
                     created_at: now,
@@ -113,7 +113,7 @@ async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
                     entity: Entity::Booking,
                     id: b.id,
                     version: 1,
-                    status: Some(b.status.clone()),
+                    status: Some(b.status.as_str().to_owned()),
                     starts_at: Some(b.starts_at),
                     ends_at: Some(b.ends_at),
                     party_size: Some(2),
@@ -268,5 +268,15 @@ pub async fn run(seconds: u64, audit_events: u64) -> Result<()> {
         ms(p99),
         if ms(p99) <= 10.0 { "met" } else { "MISSED" }
     );
+
+    let (token, vid) = owner_and_venue(&t, "overlap").await?;
+    let took = super::overlap::overlapping_creates(&t, &token, &vid, 4_010).await?;
+    let (early, late) = (super::overlap::median_around(&took, 100), super::overlap::median_around(&took, 4_000));
+    let ratio = late.as_secs_f64() / early.as_secs_f64().max(f64::EPSILON);
+    println!();
+    println!("booking creates that all overlap (capacity check over the pile), one client");
+    println!("  the 100th              {:10.2} ms (median of 21)", ms(early));
+    println!("  the 4,000th            {:10.2} ms (median of 21)", ms(late));
+    println!("  ratio 4,000th/100th    {ratio:10.2}x  (target <= 3x: {})", if ratio <= 3.0 { "met" } else { "MISSED" });
     Ok(())
 }

@@ -44,6 +44,7 @@ enum Bench {
 const PASSWORD: &str = "Bench-Mark-Phrase-2026!";
 
 mod domain;
+mod overlap;
 
 struct Target {
     base: String,

@@ -61,9 +61,15 @@ fn bounds(
     let bad = |w: &str| {
         ApiError::with_detail(ProblemCode::BadRequest, format!("{w} must be an RFC 3339 instant or a YYYY-MM-DD date"))
     };
-    let from = from.map(|f| time_range::parse_bound(tz, f).map(|b| b.0).ok_or_else(|| bad("from"))).transpose()?;
+    let from = from
+        .map(|f| time_range::parse_bound(tz, f).ok_or_else(|| bad("from")).and_then(|b| validate::instant("from", b.0)))
+        .transpose()?;
     let to = to
-        .map(|t| time_range::parse_bound(tz, t).map(|(s, day_end)| day_end.unwrap_or(s)).ok_or_else(|| bad("to")))
+        .map(|t| {
+            time_range::parse_bound(tz, t)
+                .ok_or_else(|| bad("to"))
+                .and_then(|(s, day_end)| validate::instant("to", day_end.unwrap_or(s)))
+        })
         .transpose()?;
     Ok((from, to))
 }

@@ -11,12 +11,11 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::{Booking, BookingPatch, NewBooking, Page};
-use venuedesk_api::{Problem, ProblemCode};
+use venuedesk_api::{BookingAction, BookingStatus, Problem, ProblemCode};
 
 use super::{load, page_limit, page_of, parse_cursor, query_error};
 use crate::auth::context::AuthContext;
 use crate::domain::access::{authorize, not_found};
-use crate::domain::booking_rules::{BOOKING_STATUSES, booking_transition};
 use crate::domain::{VenueScope, sealed, time_range, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
@@ -44,7 +43,7 @@ async fn doc_for(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<DocRecor
         entity: Entity::Booking,
         id: b.id,
         version: b.version,
-        status: Some(b.status.clone()),
+        status: Some(b.status.as_str().to_owned()),
         starts_at: Some(b.starts_at),
         ends_at: Some(b.ends_at),
         party_size: Some(b.party_size),
@@ -62,8 +61,9 @@ fn timing(
     duration: i64,
     now: OffsetDateTime,
 ) -> ApiResult<(OffsetDateTime, OffsetDateTime)> {
-    let duration = validate::range("duration_minutes", duration, 1, 1440)?;
-    let starts_at = starts_at.to_offset(time::UtcOffset::UTC);
+    let duration =
+        validate::range("duration_minutes", duration, 1, crate::domain::capacity::LONGEST_BOOKING_MS / 60_000)?;
+    let starts_at = validate::instant("starts_at", starts_at)?;
     if starts_at > now + Duration::days(3 * 365) {
         return Err(ApiError::validation("starts_at", "must be within three years"));
     }
@@ -78,9 +78,8 @@ fn timing(
 
 /// Marks a response as holding this booking's guest data, so erasure also deletes the
 /// stored idempotent copy of it.
-fn subject(mut res: Response, vid: Uuid, booking: Uuid) -> Response {
-    res.extensions_mut().insert(crate::idempotency::Subject(crate::audit::pii::booking_scope(vid, booking)));
-    res
+fn subject(res: Response, vid: Uuid, booking: Uuid) -> Response {
+    crate::idempotency::mark_subject(res, crate::audit::pii::booking_scope(vid, booking))
 }
 
 async fn check_customer(state: &AppState, scope: &VenueScope, customer: Option<Uuid>) -> ApiResult<()> {
@@ -133,18 +132,18 @@ pub async fn list(
         _ => (None, None),
     };
     if let Some(f) = &q.from {
-        from = Some(time_range::parse_bound(tz, f).ok_or_else(|| bad("from"))?.0);
+        from = Some(validate::instant("from", time_range::parse_bound(tz, f).ok_or_else(|| bad("from"))?.0)?);
     }
     if let Some(t) = &q.to {
         let (start, day_end) = time_range::parse_bound(tz, t).ok_or_else(|| bad("to"))?;
-        to = Some(day_end.unwrap_or(start));
+        to = Some(validate::instant("to", day_end.unwrap_or(start))?);
     }
     if let Some(s) = &q.status
-        && !BOOKING_STATUSES.contains(&s.as_str())
+        && s.parse::<BookingStatus>().is_err()
     {
         return Err(ApiError::with_detail(
             ProblemCode::BadRequest,
-            format!("status must be one of {}", BOOKING_STATUSES.join(", ")),
+            format!("status must be one of {}", BookingStatus::one_of()),
         ));
     }
     let query = DocQuery {
@@ -181,7 +180,7 @@ pub async fn create(
         starts_at,
         ends_at,
         duration_minutes: body.duration_minutes,
-        status: "confirmed".into(),
+        status: BookingStatus::Confirmed,
         notes: validate::optional_text("notes", body.notes.as_deref(), 1000)?,
         version: 1,
         created_at: now,
@@ -230,7 +229,7 @@ pub async fn patch(
     let expected = if_match(&headers)?;
     let (doc, mut b): (_, Booking) = load(&state, &scope, Entity::Booking, id).await?;
     crate::http::versioning::check(expected, doc.version)?;
-    if !matches!(b.status.as_str(), "confirmed" | "seated") {
+    if !b.status.may_be_changed() {
         return Err(ApiError::with_detail(
             ProblemCode::InvalidTransition,
             format!("a {} booking cannot be changed", b.status),
@@ -275,22 +274,19 @@ async fn transition(
     auth: AuthContext,
     vid: Uuid,
     id: Uuid,
-    action: &str,
+    action: BookingAction,
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsWrite)).await?;
     // No If-Match here: a concurrent change is retried on fresh data, the machine decides.
     for _ in 0..3 {
         let (doc, mut b): (_, Booking) = load(&state, &scope, Entity::Booking, id).await?;
-        let Some(next) = booking_transition(&b.status, action) else {
-            return Err(ApiError::with_detail(
-                ProblemCode::InvalidTransition,
-                format!("cannot {action} a {} booking", b.status),
-            ));
-        };
-        b.status = next.into();
+        let next = action
+            .apply(b.status)
+            .map_err(|refused| ApiError::with_detail(ProblemCode::InvalidTransition, refused.to_string()))?;
+        b.status = next;
         b.version = doc.version + 1;
         let new_doc = doc_for(&state, vid, &b).await?;
-        let verb = action.replace('-', "_");
+        let verb = action.as_str().replace('-', "_");
         let audit =
             scope.audit(&state, &format!("booking.{verb}"), "booking", Some(id.to_string()), json!({ "status": next }));
         match state
@@ -307,7 +303,7 @@ async fn transition(
 }
 
 macro_rules! transition_route {
-    ($name:ident, $path:literal, $action:literal, $doc:literal) => {
+    ($name:ident, $path:literal, $action:expr, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "bookings", security(("bearer" = [])), params(("vid" = Uuid, Path), ("id" = Uuid, Path)),
             responses((status = 200, body = Booking), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
@@ -322,24 +318,24 @@ macro_rules! transition_route {
 transition_route!(
     seat,
     "/v1/venues/{vid}/bookings/{id}/seat",
-    "seat",
+    BookingAction::Seat,
     "Seat the party: confirmed → seated (`bookings:write`)."
 );
 transition_route!(
     complete,
     "/v1/venues/{vid}/bookings/{id}/complete",
-    "complete",
+    BookingAction::Complete,
     "Seated → completed (`bookings:write`)."
 );
 transition_route!(
     cancel,
     "/v1/venues/{vid}/bookings/{id}/cancel",
-    "cancel",
+    BookingAction::Cancel,
     "Confirmed → cancelled (`bookings:write`)."
 );
 transition_route!(
     no_show,
     "/v1/venues/{vid}/bookings/{id}/no-show",
-    "no-show",
+    BookingAction::NoShow,
     "Confirmed → no_show (`bookings:write`)."
 );

@@ -179,14 +179,13 @@ pub async fn patch(
         .store
         .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], false, &[], audit)
         .await?;
-    Ok(tagged(c.version, &c))
+    Ok(subject(tagged(c.version, &c), vid, c.id))
 }
 
 /// Marks a response as holding this customer's data, so erasure also deletes the stored
 /// idempotent copy of it.
-fn subject(mut res: Response, vid: Uuid, customer: Uuid) -> Response {
-    res.extensions_mut().insert(crate::idempotency::Subject(pii::customer_scope(vid, customer)));
-    res
+fn subject(res: Response, vid: Uuid, customer: Uuid) -> Response {
+    crate::idempotency::mark_subject(res, pii::customer_scope(vid, customer))
 }
 
 async fn bookings_of(state: &AppState, scope: &VenueScope, customer: Uuid) -> ApiResult<Vec<(DocRecord, Booking)>> {

@@ -9,12 +9,11 @@ use serde_json::json;
 use uuid::Uuid;
 use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::{NewOrder, Order, OrderItem, OrderStatusChange, Page, Product};
-use venuedesk_api::{Problem, ProblemCode};
+use venuedesk_api::{OrderStatus, Problem, ProblemCode};
 
 use super::{load, page_limit, page_of, parse_cursor, query_error};
 use crate::auth::context::AuthContext;
 use crate::domain::access::{authorize, not_found};
-use crate::domain::booking_rules::{ORDER_STATUSES, order_transition_allowed};
 use crate::domain::{sealed, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
@@ -36,7 +35,7 @@ async fn doc_for(state: &AppState, vid: Uuid, o: &Order) -> ApiResult<DocRecord>
         entity: Entity::Order,
         id: o.id,
         version: o.version,
-        status: Some(o.status.clone()),
+        status: Some(o.status.as_str().to_owned()),
         starts_at: None,
         ends_at: None,
         party_size: None,
@@ -63,11 +62,11 @@ pub async fn list(
     let Query(q) = q.map_err(query_error)?;
     let limit = page_limit(q.limit)?;
     if let Some(s) = &q.status
-        && !ORDER_STATUSES.contains(&s.as_str())
+        && s.parse::<OrderStatus>().is_err()
     {
         return Err(ApiError::with_detail(
             ProblemCode::BadRequest,
-            format!("status must be one of {}", ORDER_STATUSES.join(", ")),
+            format!("status must be one of {}", OrderStatus::one_of()),
         ));
     }
     let query = DocQuery { status: q.status.clone(), after: parse_cursor(q.cursor.as_deref())?, ..DocQuery::default() };
@@ -122,7 +121,7 @@ pub async fn create(
     }
     let o = Order {
         id: body.id.unwrap_or_else(Uuid::now_v7),
-        status: "received".into(),
+        status: OrderStatus::Received,
         items,
         total_cents: total,
         currency: currency.unwrap_or_default(),
@@ -134,8 +133,16 @@ pub async fn create(
     let doc = doc_for(&state, vid, &o).await?;
     let audit = scope.audit(&state, "order.create", "order", Some(o.id.to_string()), json!({ "items": o.items.len(), "total_cents": o.total_cents, "currency": o.currency, "booking_id": o.booking_id }));
     state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], false, &[], audit).await?;
-    let res = created(o.version, &o);
-    Ok(res)
+    Ok(holds_guest_data(created(o.version, &o), vid, o.booking_id))
+}
+
+/// An order linked to a booking may carry text about its guest (table label, item notes):
+/// its stored idempotent answer is erased with the booking's customer.
+fn holds_guest_data(res: Response, vid: Uuid, booking: Option<Uuid>) -> Response {
+    match booking {
+        Some(b) => crate::idempotency::mark_subject(res, crate::audit::pii::booking_scope(vid, b)),
+        None => res,
+    }
 }
 
 /// Move an order along (`orders:write`): received → preparing → ready → served, or to
@@ -152,18 +159,16 @@ pub async fn set_status(
     ApiJson(body): ApiJson<OrderStatusChange>,
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::OrdersWrite)).await?;
-    if !ORDER_STATUSES.contains(&body.status.as_str()) {
-        return Err(ApiError::validation("status", format!("must be one of {}", ORDER_STATUSES.join(", "))));
-    }
+    let to = body
+        .target()
+        .map_err(|_| ApiError::validation("status", format!("must be one of {}", OrderStatus::one_of())))?;
     for _ in 0..3 {
         let (doc, mut o): (_, Order) = load(&state, &scope, Entity::Order, id).await?;
-        if !order_transition_allowed(&o.status, &body.status) {
-            return Err(ApiError::with_detail(
-                ProblemCode::InvalidTransition,
-                format!("cannot go from {} to {}", o.status, body.status),
-            ));
-        }
-        let from = std::mem::replace(&mut o.status, body.status.clone());
+        let next = o
+            .status
+            .move_to(to)
+            .map_err(|refused| ApiError::with_detail(ProblemCode::InvalidTransition, refused.to_string()))?;
+        let from = std::mem::replace(&mut o.status, next);
         o.version = doc.version + 1;
         let new_doc = doc_for(&state, vid, &o).await?;
         let audit =
@@ -173,7 +178,7 @@ pub async fn set_status(
             .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], false, &[], audit)
             .await
         {
-            Ok(()) => return Ok(tagged(o.version, &o)),
+            Ok(()) => return Ok(holds_guest_data(tagged(o.version, &o), vid, o.booking_id)),
             Err(StoreError::Domain(DomainError::VersionMismatch(_))) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -62,6 +62,9 @@ impl SqliteStore {
             // loss may be rolled back, never torn. The benchmark's direct baseline uses the same.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Deleted content is overwritten with zeros: an erased subject's key (and any
+            // other deleted row) does not linger in free pages of the file.
+            .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(10));
         if let Some(parent) = Path::new(base.get_filename()).parent()
             && !parent.as_os_str().is_empty()
@@ -112,6 +115,37 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Locks `identifier` for `lock_for` once `max` failures fall within `window`.
+    async fn lock_when_exhausted(
+        tx: &mut Transaction<'_, Sqlite>,
+        identifier: &str,
+        now: OffsetDateTime,
+        window: Duration,
+        max: u32,
+        lock_for: Duration,
+    ) -> StoreResult<bool> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE identifier = ? AND failed_at > ?")
+                .bind(identifier)
+                .bind(ms(now - window))
+                .fetch_one(&mut **tx)
+                .await?;
+        let locked = count >= i64::from(max);
+        if locked {
+            sqlx::query(
+                "INSERT INTO lockouts (identifier, locked_until) VALUES (?, ?) \
+                 ON CONFLICT (identifier) DO UPDATE SET locked_until = excluded.locked_until",
+            )
+            .bind(identifier)
+            .bind(ms(now + lock_for))
+            .execute(&mut **tx)
+            .await?;
+            // The lock is the consequence; start counting afresh once it ends.
+            sqlx::query("DELETE FROM login_failures WHERE identifier = ?").bind(identifier).execute(&mut **tx).await?;
+        }
+        Ok(locked)
+    }
+
     fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<UserRecord> {
         Ok(UserRecord {
             id: uuid(row.try_get::<&str, _>("id")?)?,
@@ -148,7 +182,7 @@ impl Store for SqliteStore {
     async fn data_key(&self, scope: &str) -> StoreResult<Option<Vec<u8>>> {
         Ok(sqlx::query_scalar("SELECT wrapped_key FROM data_keys WHERE scope = ?")
             .bind(scope)
-            .fetch_optional(&mut *self.writer.lock().await)
+            .fetch_optional(&self.reader)
             .await?)
     }
 
@@ -174,7 +208,7 @@ impl Store for SqliteStore {
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
         let rows =
             sqlx::query("SELECT kid, public_key, private_key_enc, created_at FROM signing_keys ORDER BY created_at")
-                .fetch_all(&mut *self.writer.lock().await)
+                .fetch_all(&self.reader)
                 .await?;
         rows.iter()
             .map(|r| {
@@ -313,6 +347,16 @@ impl Store for SqliteStore {
     }
 
     async fn rotate_refresh_token(&self, req: &RotateRequest) -> StoreResult<RotateOutcome> {
+        // A token that was never issued is answered from a reader: garbage refreshes cannot
+        // queue behind (or in front of) real writes. Rows are never deleted while they could
+        // still be presented, so "absent now" stays absent inside the write below.
+        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM refresh_tokens WHERE token_hash = ?")
+            .bind(&req.presented_hash[..])
+            .fetch_optional(&self.reader)
+            .await?;
+        if known.is_none() {
+            return Ok(RotateOutcome::Invalid);
+        }
         let mut conn = self.writer.lock().await;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let row = sqlx::query(
@@ -467,6 +511,14 @@ impl Store for SqliteStore {
     }
 
     async fn create_mfa_challenge(&self, token_hash: [u8; 32], c: &MfaChallengeRecord) -> StoreResult<()> {
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        // One live challenge per user: a new password login voids the earlier ones, so an
+        // attacker who knows the password cannot hold thousands of them open at once.
+        sqlx::query("DELETE FROM mfa_challenges WHERE user_id = ?")
+            .bind(c.user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO mfa_challenges (token_hash, user_id, device_name, ip, expires_at, failed_attempts) VALUES (?, ?, ?, ?, ?, 0)",
         )
@@ -475,8 +527,9 @@ impl Store for SqliteStore {
         .bind(c.device_name.as_deref())
         .bind(c.ip.as_deref())
         .bind(ms(c.expires_at))
-        .execute(&mut *self.writer.lock().await)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -485,7 +538,7 @@ impl Store for SqliteStore {
             "SELECT user_id, device_name, ip, expires_at, failed_attempts FROM mfa_challenges WHERE token_hash = ?",
         )
         .bind(&token_hash[..])
-        .fetch_optional(&mut *self.writer.lock().await)
+        .fetch_optional(&self.reader)
         .await?;
         row.map(|r| {
             Ok(MfaChallengeRecord {
@@ -557,6 +610,17 @@ impl Store for SqliteStore {
         if n == 0 {
             return Ok(false);
         }
+        // An intruder's session must not outlive the victim's enrolment: every other
+        // session ends, as on a password change.
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = ?, revoke_reason = 'mfa_enrolled' \
+             WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?",
+        )
+        .bind(ms(event.at))
+        .bind(user_id.to_string())
+        .bind(event.session_id.map(|k| k.to_string()))
+        .execute(&mut *tx)
+        .await?;
         Self::replace_codes(&mut tx, user_id, recovery_hashes).await?;
         Self::event(&mut tx, &event).await?;
         tx.commit().await?;
@@ -664,18 +728,24 @@ impl Store for SqliteStore {
         window: Duration,
         limit: u32,
     ) -> StoreResult<Admission> {
+        const COUNT_HITS: &str = "SELECT COUNT(*), MIN(at) FROM ip_hits WHERE ip = ? AND at > ?";
+        let since = ms(now - window);
+        let refused = |oldest: Option<i64>| -> StoreResult<Admission> {
+            let oldest = from_ms(oldest.unwrap_or(ms(now)))?;
+            Ok(Admission::RetryAfter(oldest + window - now))
+        };
+        // A client over its limit is answered from a reader: a flood never takes the writer.
+        let (count, oldest): (i64, Option<i64>) =
+            sqlx::query_as(COUNT_HITS).bind(ip).bind(since).fetch_one(&self.reader).await?;
+        if count >= i64::from(limit) {
+            return refused(oldest);
+        }
         let mut conn = self.writer.lock().await;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let since = ms(now - window);
         let (count, oldest): (i64, Option<i64>) =
-            sqlx::query_as("SELECT COUNT(*), MIN(at) FROM ip_hits WHERE ip = ? AND at > ?")
-                .bind(ip)
-                .bind(since)
-                .fetch_one(&mut *tx)
-                .await?;
+            sqlx::query_as(COUNT_HITS).bind(ip).bind(since).fetch_one(&mut *tx).await?;
         if count >= i64::from(limit) {
-            let oldest = from_ms(oldest.unwrap_or(ms(now)))?;
-            return Ok(Admission::RetryAfter(oldest + window - now));
+            return refused(oldest);
         }
         sqlx::query("INSERT INTO ip_hits (ip, at) VALUES (?, ?)").bind(ip).bind(ms(now)).execute(&mut *tx).await?;
         tx.commit().await?;
@@ -708,14 +778,36 @@ impl Store for SqliteStore {
             .bind(ms(now))
             .execute(&mut *tx)
             .await?;
+        let locked = Self::lock_when_exhausted(&mut tx, identifier, now, window, max, lock_for).await?;
+        tx.commit().await?;
+        Ok(locked)
+    }
+
+    async fn begin_attempt(
+        &self,
+        identifier: &str,
+        now: OffsetDateTime,
+        window: Duration,
+        max: u32,
+        lock_for: Duration,
+    ) -> StoreResult<(Admission, bool)> {
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM lockouts WHERE identifier = ?")
+            .bind(identifier)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(u) = until.filter(|u| *u > ms(now)) {
+            return Ok((Admission::RetryAfter(from_ms(u)? - now), false));
+        }
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE identifier = ? AND failed_at > ?")
                 .bind(identifier)
                 .bind(ms(now - window))
                 .fetch_one(&mut *tx)
                 .await?;
-        let locked = count >= i64::from(max);
-        if locked {
+        if count >= i64::from(max) {
+            // The attempts already counted used the allowance: lock, and judge nothing more.
             sqlx::query(
                 "INSERT INTO lockouts (identifier, locked_until) VALUES (?, ?) \
                  ON CONFLICT (identifier) DO UPDATE SET locked_until = excluded.locked_until",
@@ -724,9 +816,42 @@ impl Store for SqliteStore {
             .bind(ms(now + lock_for))
             .execute(&mut *tx)
             .await?;
-            // The lock is the consequence; start counting afresh once it ends.
             sqlx::query("DELETE FROM login_failures WHERE identifier = ?").bind(identifier).execute(&mut *tx).await?;
+            tx.commit().await?;
+            return Ok((Admission::RetryAfter(lock_for), true));
         }
+        sqlx::query("INSERT INTO login_failures (identifier, failed_at) VALUES (?, ?)")
+            .bind(identifier)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((Admission::Allowed, false))
+    }
+
+    async fn withdraw_attempt(&self, identifier: &str, at: OffsetDateTime) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM login_failures WHERE rowid IN \
+             (SELECT rowid FROM login_failures WHERE identifier = ? AND failed_at = ? LIMIT 1)",
+        )
+        .bind(identifier)
+        .bind(ms(at))
+        .execute(&mut *self.writer.lock().await)
+        .await?;
+        Ok(())
+    }
+
+    async fn lock_if_exhausted(
+        &self,
+        identifier: &str,
+        now: OffsetDateTime,
+        window: Duration,
+        max: u32,
+        lock_for: Duration,
+    ) -> StoreResult<bool> {
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let locked = Self::lock_when_exhausted(&mut tx, identifier, now, window, max, lock_for).await?;
         tx.commit().await?;
         Ok(locked)
     }
@@ -963,6 +1088,10 @@ impl Store for SqliteStore {
     }
     async fn append_audit(&self, audit: AuditDraft) -> StoreResult<i64> {
         venue::append_audit(self, audit).await
+    }
+
+    async fn append_denial(&self, audit: AuditDraft, key: &str, window: Duration) -> StoreResult<bool> {
+        venue::append_denial(self, audit, key, window).await
     }
     async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>> {
         venue::audit_events(self, venue_id, query).await

@@ -7,6 +7,7 @@ use venuedesk_api::permission::{BuiltinRole, PermissionSet};
 
 use super::{SqliteStore, conflict_or, from_ms, ms, uuid};
 use crate::audit::{AuditDraft, GENESIS, chain};
+use crate::domain::capacity::{self, Occupancy};
 use crate::store::*;
 
 type Tx<'a> = Transaction<'a, Sqlite>;
@@ -24,15 +25,23 @@ fn stale_or_missing(current: Option<i64>) -> StoreError {
 /// single writer connection, so two events can never claim the same place.
 pub(super) async fn append_audit_tx(tx: &mut Tx<'_>, d: &AuditDraft) -> StoreResult<i64> {
     let venue = d.venue_id.to_string();
-    let last: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_events WHERE venue_id = ? ORDER BY seq DESC LIMIT 1")
+    let last: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT seq, hash, at_ms FROM audit_events WHERE venue_id = ? ORDER BY seq DESC LIMIT 1")
             .bind(&venue)
             .fetch_optional(&mut **tx)
             .await?;
-    let (seq, prev) = match last {
-        Some((s, h)) => (s + 1, h),
-        None => (1, GENESIS.to_string()),
+    let (seq, prev, not_before) = match last {
+        Some((s, h, at)) => (s + 1, h, Some(at)),
+        None => (1, GENESIS.to_string(), None),
     };
+    // Stamped here, in the serialised transaction: `at` never goes backwards along `seq`
+    // (a request that started earlier may commit later), so a time-range export is always
+    // a contiguous, verifiable slice of the chain.
+    let at = match not_before {
+        Some(prev_ms) if ms(d.at) < prev_ms => from_ms(prev_ms)?,
+        _ => d.at,
+    };
+    let d = &AuditDraft { at, ..d.clone() };
     let (canonical, hash) = chain::seal(d, seq, &prev);
     sqlx::query(
         "INSERT INTO audit_events (venue_id, seq, id, at_ms, actor_id, action, canonical, prev_hash, hash) \
@@ -637,21 +646,19 @@ async fn peak_load(tx: &mut Tx<'_>, venue_id: Uuid, doc: &DocRecord) -> StoreRes
     let (start, end) = (ms(start), ms(end));
     let others: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT starts_at, ends_at, party_size FROM docs WHERE venue_id = ? AND entity = 'booking' AND deleted = 0 \
-         AND status IN ('confirmed', 'seated') AND id != ? AND starts_at < ? AND ends_at > ?",
+         AND status IN ('confirmed', 'seated') AND id != ? AND starts_at < ? AND starts_at >= ? AND ends_at > ?",
     )
     .bind(venue_id.to_string())
     .bind(doc.id.to_string())
     .bind(end)
+    // No booking lasts longer than a day, so the index range stops a day before our start.
+    .bind(start - capacity::LONGEST_BOOKING_MS)
     .bind(start)
     .fetch_all(&mut **tx)
     .await?;
-    // The load only rises where a booking starts: check our start and every start inside.
-    let mut peak = 0;
-    for t in std::iter::once(start).chain(others.iter().map(|o| o.0).filter(|t| *t >= start && *t < end)) {
-        let load: i64 = others.iter().filter(|(s, e, _)| *s <= t && t < *e).map(|o| o.2).sum();
-        peak = peak.max(load + party);
-    }
-    Ok(peak)
+    let others: Vec<Occupancy> =
+        others.into_iter().map(|(starts_at, ends_at, party)| Occupancy { starts_at, ends_at, party }).collect();
+    Ok(capacity::peak_load(Occupancy { starts_at: start, ends_at: end, party }, &others))
 }
 
 pub(super) async fn write_docs(
@@ -787,6 +794,44 @@ pub(super) async fn changes(
         .collect()
 }
 
+pub(super) async fn append_denial(
+    s: &SqliteStore,
+    audit: AuditDraft,
+    key: &str,
+    window: time::Duration,
+) -> StoreResult<bool> {
+    let venue = audit.venue_id.to_string();
+    let cutoff = ms(audit.at - window);
+    // Already recorded within the window: answered from a reader, the writer is not taken.
+    let last: Option<i64> = sqlx::query_scalar("SELECT last_at FROM authz_denials WHERE venue_id = ? AND key = ?")
+        .bind(&venue)
+        .bind(key)
+        .fetch_optional(&s.reader)
+        .await?;
+    if last.is_some_and(|l| l > cutoff) {
+        return Ok(false);
+    }
+    let mut conn = s.writer.lock().await;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let claimed = sqlx::query(
+        "INSERT INTO authz_denials (venue_id, key, last_at) VALUES (?, ?, ?) \
+         ON CONFLICT (venue_id, key) DO UPDATE SET last_at = excluded.last_at WHERE authz_denials.last_at <= ?",
+    )
+    .bind(&venue)
+    .bind(key)
+    .bind(ms(audit.at))
+    .bind(cutoff)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(false);
+    }
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 pub(super) async fn append_audit(s: &SqliteStore, audit: AuditDraft) -> StoreResult<i64> {
     let mut conn = s.writer.lock().await;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
@@ -801,7 +846,7 @@ pub(super) async fn audit_events(
     q: &AuditQuery,
 ) -> StoreResult<Vec<StoredAuditEvent>> {
     let rows = sqlx::query(
-        "SELECT seq, canonical, prev_hash, hash FROM audit_events WHERE venue_id = ?1 AND seq > ?2 \
+        "SELECT seq, canonical, prev_hash, hash, at_ms, actor_id, action FROM audit_events WHERE venue_id = ?1 AND seq > ?2 \
          AND (?3 IS NULL OR at_ms >= ?3) AND (?4 IS NULL OR at_ms < ?4) AND (?5 IS NULL OR actor_id = ?5) \
          AND (?6 IS NULL OR action = ?6) ORDER BY seq LIMIT ?7",
     )
@@ -821,6 +866,9 @@ pub(super) async fn audit_events(
                 canonical: r.try_get("canonical")?,
                 prev_hash: r.try_get("prev_hash")?,
                 hash: r.try_get("hash")?,
+                at_ms: r.try_get("at_ms")?,
+                actor_id: r.try_get("actor_id")?,
+                action: r.try_get("action")?,
             })
         })
         .collect()
