@@ -721,9 +721,8 @@ async fn a_403_is_not_replayed_once_the_caller_may() {
     expect_problem(send().await.unwrap(), 403, "forbidden").await;
     let kitchen = t.user_ids["kitchen"].clone();
     let v = member_version(&p, &t, &kitchen).await;
-    let res = p
-        .patch(&t.path(&format!("/members/{kitchen}")), t.owner(), v, json!({"role_id": t.role_ids["manager"]}))
-        .await;
+    let res =
+        p.patch(&t.path(&format!("/members/{kitchen}")), t.owner(), v, json!({"role_id": t.role_ids["manager"]})).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(send().await.unwrap().status(), StatusCode::CREATED);
 }
