@@ -35,14 +35,21 @@ curl -fsS -X POST "$BASE/v1/auth/signup" -H 'content-type: application/json' \
   -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"display_name\":\"Fuzz\"}" >/dev/null
 TOKEN="$(curl -fsS -X POST "$BASE/v1/auth/login" -H 'content-type: application/json' \
   -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
-curl -fsS -X POST "$BASE/v1/venues" -H "authorization: Bearer $TOKEN" -H "idempotency-key: fuzz-venue" \
-  -H 'content-type: application/json' -d '{"name":"Fuzz Bistro","timezone":"Europe/London","capacity":40}' >/dev/null
+VID="$(curl -fsS -X POST "$BASE/v1/venues" -H "authorization: Bearer $TOKEN" -H "idempotency-key: fuzz-venue" \
+  -H 'content-type: application/json' -d '{"name":"Fuzz Bistro","timezone":"Europe/London","capacity":40}' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+# Every venue route is fuzzed inside that venue (as its owner), not only against unknown ids.
+cat >"$WORK/schemathesis.toml" <<TOML
+[parameters]
+"path.vid" = "$VID"
+TOML
 
-# Signing this session out (logout) would turn every later answer into 401: left out.
-"$VENV/bin/schemathesis" run "$BASE/openapi.json" \
+# Signing this session out (logout, or revoking it by the id the sessions list shows)
+# would turn every later answer into 401: both are left out.
+"$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$BASE/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance \
-  --exclude-path /v1/auth/logout \
+  --exclude-path /v1/auth/logout --exclude-path '/v1/auth/sessions/{id}' \
   --phases examples,coverage,fuzzing \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" \
   --seed 20261202 \

@@ -25,7 +25,6 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== tests: unit and whole-system (every workspace test binary, built once, run by cargo-nextest)"
 command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked --quiet
 cargo nextest run --workspace --no-fail-fast
-cargo test --workspace --doc --quiet
 echo "== the UI's TypeScript types are the ones generated from Rust (ts-rs, during the tests)"
 git diff --exit-code -- ui/src/lib/bindings
 if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then

@@ -1,7 +1,6 @@
 //! Builds the app: plugins, the console (data directory, OS keychain, progress events),
 //! background sync, and the command table.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,16 +11,6 @@ use venuedesk_console_core::OsKeychain;
 
 /// How often the console syncs on its own while it is open.
 const SYNC_EVERY: Duration = Duration::from_secs(15);
-
-/// `VENUEDESK_DATA_DIR`, else the OS data directory (shared with the `venuedesk` CLI).
-fn data_dir() -> anyhow::Result<PathBuf> {
-    match std::env::var_os("VENUEDESK_DATA_DIR") {
-        Some(d) if !d.is_empty() => Ok(PathBuf::from(d)),
-        _ => {
-            Ok(dirs::data_dir().context("no data directory on this system; set VENUEDESK_DATA_DIR")?.join("venuedesk"))
-        }
-    }
-}
 
 fn device_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_string()).filter(|h| !h.is_empty());
@@ -39,7 +28,9 @@ pub fn sync_soon(console: &Arc<Console>) {
 }
 
 pub fn run() -> anyhow::Result<()> {
-    let dir = data_dir()?;
+    // `VENUEDESK_DATA_DIR`, else the OS data directory: one rule, shared with the CLI.
+    let dir = venuedesk_console_core::settings::data_dir(None)
+        .context("no data directory on this system; set VENUEDESK_DATA_DIR")?;
     let server = std::env::var("VENUEDESK_SERVER").ok().filter(|s| !s.is_empty());
     tauri::Builder::default()
         // First, so a second launch focuses the running console instead of opening another.
