@@ -4,6 +4,16 @@
 # desktop console end to end in a real window. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# rust-toolchain.toml pins the toolchain by number. Where the installed stable is that
+# version but rustup does not know it by number (and cannot download it), it is the same
+# toolchain: name it, as rustup names an installed release (nothing is downloaded).
+pinned="$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)"
+if command -v rustup >/dev/null 2>&1 && ! (cd / && rustup toolchain list) | grep -q "^$pinned"; then
+  stable_root="$(cd / && rustup run stable rustc --print sysroot 2>/dev/null || true)"
+  if [ -n "$stable_root" ] && "$stable_root/bin/rustc" --version | grep -q "^rustc $pinned "; then
+    ln -s "$stable_root" "$(dirname "$stable_root")/$pinned-$(basename "$stable_root" | sed 's/^stable-//')"
+  fi
+fi
 source scripts/system-deps.sh
 
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
