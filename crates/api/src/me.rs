@@ -50,27 +50,27 @@ pub struct SessionList {
     pub items: Vec<SessionInfo>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChangeRequest {
     pub current_password: String,
     pub new_password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordOnly {
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeOnly {
     pub code: String,
 }
 
 /// `code` is a current TOTP code or one of the user's recovery codes.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordAndCode {
     pub password: String,
@@ -83,7 +83,7 @@ pub struct TotpEnrollment {
     pub secret: String,
     pub otpauth_uri: String,
 }
-
+// Passwords, codes and tokens never reach Debug output.
 impl std::fmt::Debug for TotpEnrollment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("TotpEnrollment { .. }")
@@ -124,4 +124,28 @@ pub struct SecurityEventList {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     pub status: String,
+}
+
+impl std::fmt::Debug for PasswordChangeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChangeRequest").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for PasswordOnly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordOnly").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for CodeOnly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeOnly").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for PasswordAndCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordAndCode").finish_non_exhaustive()
+    }
 }

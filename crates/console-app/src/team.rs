@@ -2,8 +2,7 @@
 //! role editor go to the platform (which enforces the last-owner and no-escalation rules).
 
 use reqwest::Method;
-use serde_json::json;
-use venuedesk_api::venue::{InvitationCreated, Member, Role};
+use venuedesk_api::venue::{InvitationCreated, Member, MemberPatch, NewInvitation, NewRole, Role, RolePatch};
 use venuedesk_console_core::cache::Kind;
 
 use crate::bookings::parse_id;
@@ -60,7 +59,7 @@ impl Console {
             .call(
                 Method::POST,
                 &format!("/v1/venues/{}/invitations", online.venue_id),
-                Some(&json!({"email": email, "role_id": role_id})),
+                Some(&NewInvitation { email: email.clone(), role_id }),
                 None,
                 None,
             )
@@ -89,7 +88,7 @@ impl Console {
             .call(
                 Method::PATCH,
                 &format!("/v1/venues/{}/members/{uid}", online.venue_id),
-                Some(&json!({"role_id": rid})),
+                Some(&MemberPatch { role_id: rid }),
                 None,
                 Some(version),
             )
@@ -122,9 +121,16 @@ impl Console {
         }
         let online = self.online()?;
         let base = format!("/v1/venues/{}/roles", online.venue_id);
-        let body = json!({"name": name, "permissions": input.permissions, "require_mfa": input.require_mfa});
         let role: Role = match id {
-            None => online.session.call(Method::POST, &base, Some(&body), None, None).await,
+            None => {
+                let body = NewRole {
+                    id: None,
+                    name: name.to_string(),
+                    permissions: input.permissions.clone(),
+                    require_mfa: input.require_mfa,
+                };
+                online.session.call(Method::POST, &base, Some(&body), None, None).await
+            }
             Some(id) => {
                 let rid = parse_id(id, "role")?;
                 let current = self
@@ -134,7 +140,15 @@ impl Console {
                     AppError::new(crate::error::Code::NotFound, "No such role here (sync and try again).")
                 })?;
                 // Built-in roles keep their name and permissions; only "require MFA" changes.
-                let body = if current.builtin { json!({"require_mfa": input.require_mfa}) } else { body };
+                let body = if current.builtin {
+                    RolePatch { require_mfa: Some(input.require_mfa), ..RolePatch::default() }
+                } else {
+                    RolePatch {
+                        name: Some(name.to_string()),
+                        permissions: Some(input.permissions.clone()),
+                        require_mfa: Some(input.require_mfa),
+                    }
+                };
                 online
                     .session
                     .call(Method::PATCH, &format!("{base}/{rid}"), Some(&body), None, Some(current.version))

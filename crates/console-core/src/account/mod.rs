@@ -3,9 +3,11 @@
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::json;
 use uuid::Uuid;
-use venuedesk_api::me::{MeResponse, RecoveryCodes, SessionList, TotpEnrollment};
+use venuedesk_api::me::{
+    CodeOnly, MeResponse, PasswordAndCode, PasswordChangeRequest, PasswordOnly, RecoveryCodes, SessionList,
+    TotpEnrollment,
+};
 
 use crate::error::CoreError;
 use crate::session::Session;
@@ -17,24 +19,27 @@ impl Session {
 
     /// Changes the password; every other session of the user is signed out.
     pub async fn change_password(&self, current: &SecretString, new: &SecretString) -> Result<(), CoreError> {
-        let body = json!({ "current_password": current.expose_secret(), "new_password": new.expose_secret() });
+        let body = PasswordChangeRequest {
+            current_password: current.expose_secret().to_owned(),
+            new_password: new.expose_secret().to_owned(),
+        };
         self.call::<_, ()>(Method::POST, "/v1/me/password", Some(&body), None, None).await
     }
 
     /// Starts TOTP enrolment: the secret and otpauth URI to show once (QR code and manual key).
     pub async fn enroll_totp(&self, password: &SecretString) -> Result<TotpEnrollment, CoreError> {
-        self.call(Method::POST, "/v1/me/mfa/totp", Some(&json!({ "password": password.expose_secret() })), None, None)
-            .await
+        let body = PasswordOnly { password: password.expose_secret().to_owned() };
+        self.call(Method::POST, "/v1/me/mfa/totp", Some(&body), None, None).await
     }
 
     /// Confirms enrolment with a current code; returns the ten recovery codes, shown once.
     pub async fn confirm_totp(&self, code: &str) -> Result<RecoveryCodes, CoreError> {
-        self.call(Method::POST, "/v1/me/mfa/totp/confirm", Some(&json!({ "code": code })), None, None).await
+        self.call(Method::POST, "/v1/me/mfa/totp/confirm", Some(&CodeOnly { code: code.to_owned() }), None, None).await
     }
 
     /// Turns TOTP off; `code` is a current code or a recovery code.
     pub async fn disable_totp(&self, password: &SecretString, code: &str) -> Result<(), CoreError> {
-        let body = json!({ "password": password.expose_secret(), "code": code });
+        let body = PasswordAndCode { password: password.expose_secret().to_owned(), code: code.to_owned() };
         self.call::<_, ()>(Method::DELETE, "/v1/me/mfa/totp", Some(&body), None, None).await
     }
 
@@ -44,7 +49,7 @@ impl Session {
         password: &SecretString,
         code: &str,
     ) -> Result<RecoveryCodes, CoreError> {
-        let body = json!({ "password": password.expose_secret(), "code": code });
+        let body = PasswordAndCode { password: password.expose_secret().to_owned(), code: code.to_owned() };
         self.call(Method::POST, "/v1/me/mfa/recovery-codes", Some(&body), None, None).await
     }
 

@@ -13,11 +13,10 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 use tokio::sync::Mutex;
 use uuid::Uuid;
 use venuedesk_api::ProblemCode;
-use venuedesk_api::auth::{LoginResponse, TokenPair};
+use venuedesk_api::auth::{LoginRequest, LoginResponse, MfaRequest, RefreshRequest, TokenPair};
 
 use crate::client::{ApiClient, Call};
 use crate::error::{CoreError, EndReason};
@@ -115,7 +114,11 @@ impl Session {
         password: &SecretString,
         device_name: &str,
     ) -> Result<LoginOutcome, CoreError> {
-        let body = json!({ "email": email, "password": password.expose_secret(), "device_name": device_name });
+        let body = LoginRequest {
+            email: email.to_owned(),
+            password: password.expose_secret().to_owned(),
+            device_name: Some(device_name.to_owned()),
+        };
         let answer: LoginResponse =
             client.send(Call { body: Some(&body), ..Call::new(Method::POST, "/v1/auth/login") }).await?;
         match answer {
@@ -139,10 +142,16 @@ impl Session {
         factor: Factor,
     ) -> Result<Session, CoreError> {
         let body = match &factor {
-            Factor::Totp(code) => json!({ "mfa_token": mfa_token.expose_secret(), "code": code }),
-            Factor::RecoveryCode(c) => {
-                json!({ "mfa_token": mfa_token.expose_secret(), "recovery_code": c.expose_secret() })
-            }
+            Factor::Totp(code) => MfaRequest {
+                mfa_token: mfa_token.expose_secret().to_owned(),
+                code: Some(code.clone()),
+                recovery_code: None,
+            },
+            Factor::RecoveryCode(c) => MfaRequest {
+                mfa_token: mfa_token.expose_secret().to_owned(),
+                code: None,
+                recovery_code: Some(c.expose_secret().to_owned()),
+            },
         };
         let pair: TokenPair =
             client.send(Call { body: Some(&body), ..Call::new(Method::POST, "/v1/auth/mfa") }).await?;
@@ -257,7 +266,7 @@ impl Session {
     async fn rotate(&self) -> Result<Access, CoreError> {
         let refresh = self.keychain.get(&self.account())?.ok_or(CoreError::NotSignedIn)?;
         let key = self.rotation_key(&refresh)?;
-        let body = json!({ "refresh_token": refresh.expose_secret() });
+        let body = RefreshRequest { refresh_token: refresh.expose_secret().to_owned() };
         let mut delay = Duration::from_millis(200);
         for attempt in 1..=REFRESH_ATTEMPTS {
             let call =

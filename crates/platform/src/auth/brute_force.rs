@@ -122,6 +122,8 @@ pub async fn begin_attempt(
     user: Option<uuid::Uuid>,
     ip: Option<String>,
 ) -> ApiResult<Attempt> {
+    // A locked identifier is answered from a reader: a flood of attempts never takes the writer.
+    check_lock(state, identifier).await?;
     let at = state.clock.now();
     let (admission, locked_now) =
         state.store.begin_attempt(identifier, at, FAILURE_WINDOW, FAILURES_BEFORE_LOCK, LOCK_FOR).await?;

@@ -13,7 +13,7 @@ use venuedesk_platform::clock::Clock;
 use venuedesk_platform::state::Settings;
 
 use crate::common::{PASSWORD, TestPlatform, expect_problem};
-use crate::mfa::{align_to_step_start, code_now, enrolled, mfa, mfa_token};
+use crate::mfa::{align_to_step_start, code_now, decode_base32, enrolled, mfa, mfa_token};
 use crate::venue_fixture::{Team, booking, in_hours};
 
 /// Each request may name its client IP in X-Forwarded-For, as behind a load balancer.
@@ -576,7 +576,7 @@ async fn confirming_totp_ends_every_other_session() {
     let res =
         p.authed(Method::POST, "/v1/me/mfa/totp", &victim).json(&json!({"password": PASSWORD})).send().await.unwrap();
     let secret_b32 = res.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_string();
-    let secret = totp_secret(&secret_b32);
+    let secret = decode_base32(&secret_b32);
     align_to_step_start(&p);
     let res = p
         .authed(Method::POST, "/v1/me/mfa/totp/confirm", &victim)
@@ -588,21 +588,6 @@ async fn confirming_totp_ends_every_other_session() {
     assert_eq!(p.me_status(&victim).await.0, StatusCode::OK, "the confirming session stays");
     let (status, body) = p.me_status(&intruder).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("session_revoked")));
-}
-
-fn totp_secret(b32: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut n, mut out) = (0u64, 0, Vec::new());
-    for c in b32.bytes() {
-        bits = (bits << 5) | ALPHABET.iter().position(|&a| a == c).unwrap() as u64;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    out
 }
 
 fn verify_cli(p: &TestPlatform, venue: &str) -> std::process::Output {

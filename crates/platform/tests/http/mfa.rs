@@ -8,7 +8,7 @@ use venuedesk_platform::clock::Clock;
 
 use crate::common::{PASSWORD, TestPlatform, expect_problem};
 
-fn decode_base32(s: &str) -> Vec<u8> {
+pub(crate) fn decode_base32(s: &str) -> Vec<u8> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut bits = 0u64;
     let mut n = 0;

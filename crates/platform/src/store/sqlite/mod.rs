@@ -800,23 +800,8 @@ impl Store for SqliteStore {
         if let Some(u) = until.filter(|u| *u > ms(now)) {
             return Ok((Admission::RetryAfter(from_ms(u)? - now), false));
         }
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE identifier = ? AND failed_at > ?")
-                .bind(identifier)
-                .bind(ms(now - window))
-                .fetch_one(&mut *tx)
-                .await?;
-        if count >= i64::from(max) {
-            // The attempts already counted used the allowance: lock, and judge nothing more.
-            sqlx::query(
-                "INSERT INTO lockouts (identifier, locked_until) VALUES (?, ?) \
-                 ON CONFLICT (identifier) DO UPDATE SET locked_until = excluded.locked_until",
-            )
-            .bind(identifier)
-            .bind(ms(now + lock_for))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM login_failures WHERE identifier = ?").bind(identifier).execute(&mut *tx).await?;
+        // The attempts already counted used the allowance: lock, and judge nothing more.
+        if Self::lock_when_exhausted(&mut tx, identifier, now, window, max, lock_for).await? {
             tx.commit().await?;
             return Ok((Admission::RetryAfter(lock_for), true));
         }
