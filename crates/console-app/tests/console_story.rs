@@ -8,7 +8,6 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use secrecy::SecretString;
 use venuedesk_console_app::error::Code;
 use venuedesk_console_app::views::{
     AuditFilter, BookingInput, BookingStatus, CustomerInput, ExportFormat, OrderLineInput, OrderStatus, Progress,
@@ -16,39 +15,11 @@ use venuedesk_console_app::views::{
 };
 use venuedesk_console_app::{AppError, Console};
 use venuedesk_console_core::MemoryKeychain;
-use venuedesk_platform::clock::OffsetClock;
-use venuedesk_platform::crypto::MasterKey;
 use venuedesk_platform::demo;
 
-const PASSWORD: &str = "Harbour-Lights-Tide-42!";
-const OWNER: &str = "owner@demo.venuedesk.test";
-const MANAGER: &str = "manager@demo.venuedesk.test";
-const FRONT_DESK: &str = "frontdesk@demo.venuedesk.test";
-const KITCHEN: &str = "kitchen@demo.venuedesk.test";
+mod common;
 
-struct Demo {
-    base: String,
-    clock: Arc<OffsetClock>,
-    _dir: tempfile::TempDir,
-}
-
-async fn demo_platform() -> Demo {
-    let dir = tempfile::tempdir().unwrap();
-    let store =
-        venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
-    let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
-    let clock = OffsetClock::new();
-    let settings = venuedesk_platform::state::Settings {
-        auth_requests_per_ip_minute: 10_000,
-        ..venuedesk_platform::state::Settings::default()
-    };
-    let platform = venuedesk_platform::app::build(store, master, settings, clock.clone(), "test".into()).await.unwrap();
-    demo::seed(&platform.state, &SecretString::from(PASSWORD)).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(venuedesk_platform::app::serve_http(listener, platform.router, std::future::pending()));
-    Demo { base, clock, _dir: dir }
-}
+use common::{Demo, FRONT_DESK, KITCHEN, MANAGER, OWNER, PASSWORD, demo_platform};
 
 struct Desk {
     console: Console,
