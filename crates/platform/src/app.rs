@@ -15,18 +15,21 @@ use crate::crypto::key_ring::KeyRingError;
 use crate::crypto::{KeyRing, MasterKey};
 use crate::openapi::{ApiDoc, apply_conventions};
 use crate::state::{AppState, Settings};
+use crate::store::postgres::roles::UnsafeRole;
+use crate::store::postgres::{PgStore, PoolSettings};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{Store, StoreError};
+use crate::store::{Lifecycle, Store, StoreError};
 use crate::{http, routes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("PostgreSQL is not supported yet: use a sqlite:// database URL (PostgreSQL support is planned)")]
-    PostgresNotYet,
-    #[error("unsupported database URL {0:?}: expected sqlite://PATH")]
+    #[error("unsupported database URL {0:?}: expected sqlite://PATH or postgres://USER@HOST/DB")]
     BadDatabaseUrl(String),
     #[error("opening the database: {0}")]
     Store(#[from] StoreError),
+    /// `serve` connected as a role row-level security would not bind (exit code 2).
+    #[error("refusing to serve: {0}")]
+    UnsafeRole(#[from] UnsafeRole),
     #[error("loading keys: {0}")]
     Keys(#[from] KeyRingError),
     #[error("loading the token signing key: {0}")]
@@ -35,15 +38,54 @@ pub enum StartError {
     Password(#[from] PasswordError),
 }
 
-/// Opens the store a database URL names.
-pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StartError> {
+/// Which backend a database URL names.
+enum Backend<'a> {
+    Sqlite(&'a str),
+    Postgres(&'a str),
+}
+
+fn backend(url: &str) -> Result<Backend<'_>, StartError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StartError::PostgresNotYet);
+        Ok(Backend::Postgres(url))
+    } else if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite(url))
+    } else {
+        Err(StartError::BadDatabaseUrl(url.to_string()))
     }
-    if !url.starts_with("sqlite:") {
-        return Err(StartError::BadDatabaseUrl(url.to_string()));
+}
+
+/// Opens the store a database URL names, with default pool settings.
+pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StartError> {
+    open_store_with(url, PoolSettings::default()).await
+}
+
+/// Opens the store a database URL names.
+pub async fn open_store_with(url: &str, pool: PoolSettings) -> Result<Arc<dyn Store>, StartError> {
+    Ok(match backend(url)? {
+        Backend::Sqlite(url) => Arc::new(SqliteStore::open(url).await?),
+        Backend::Postgres(url) => Arc::new(PgStore::open(url, pool).await?),
+    })
+}
+
+/// Opens the store `serve` runs on: on PostgreSQL, only as a role that row-level security
+/// binds (not a superuser, not BYPASSRLS, not the tables' owner).
+pub async fn open_serving_store(url: &str, pool: PoolSettings) -> Result<Arc<dyn Store>, StartError> {
+    if let Backend::Postgres(url) = backend(url)? {
+        let store = PgStore::open(url, pool).await?;
+        store.check_serving_role().await??;
+        return Ok(Arc::new(store));
     }
-    Ok(Arc::new(SqliteStore::open(url).await?))
+    open_store_with(url, pool).await
+}
+
+/// `migrate`: creates or upgrades the schema. On PostgreSQL this runs as the owner and
+/// grants `app_role` what serving needs.
+pub async fn migrate_database(url: &str, pool: PoolSettings, app_role: &str) -> Result<(), StartError> {
+    match backend(url)? {
+        Backend::Sqlite(url) => SqliteStore::open(url).await?.migrate().await?,
+        Backend::Postgres(url) => PgStore::open(url, pool).await?.migrate_as_owner(app_role).await?,
+    }
+    Ok(())
 }
 
 pub struct Platform {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
+use crate::store::postgres::PoolSettings;
 use crate::tls::TlsMin;
 
 #[derive(Debug, Parser)]
@@ -28,8 +29,8 @@ pub enum LogFormat {
 pub enum Command {
     /// Run migrations, then serve the API.
     Serve(Box<ServeArgs>),
-    /// Run the database migrations and exit.
-    Migrate(DatabaseArgs),
+    /// Create or upgrade the database schema and exit (PostgreSQL: as the owner role).
+    Migrate(MigrateArgs),
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -49,9 +50,34 @@ pub enum AuditCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
-    /// `sqlite://PATH` (created when missing). PostgreSQL is not supported yet.
+    /// `sqlite://PATH` (created when missing) or `postgres://USER:PASSWORD@HOST:PORT/DB`:
+    /// `migrate` as the owner role, `serve` as the application role.
     #[arg(long, env = "VENUEDESK_DATABASE", default_value = "sqlite://./venuedesk-data/platform.db")]
     pub database: String,
+    /// PostgreSQL: connections this node keeps open at most.
+    #[arg(long, env = "VENUEDESK_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_pool_size: u32,
+    /// PostgreSQL: seconds a request waits for a free connection before failing.
+    #[arg(long, env = "VENUEDESK_DB_ACQUIRE_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub db_acquire_timeout: u64,
+}
+
+impl DatabaseArgs {
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.db_pool_size,
+            acquire_timeout: std::time::Duration::from_secs(self.db_acquire_timeout),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// PostgreSQL: the application role `serve` runs as, granted what it needs and no more.
+    #[arg(long, env = "VENUEDESK_APP_ROLE", default_value = "venuedesk_app")]
+    pub app_role: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -81,6 +81,13 @@ internal_from!(
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         use crate::store::{DomainError as D, StoreError};
+        if let StoreError::Database(db) = &e
+            && let Some(code) = db.as_database_error().and_then(|d| d.code())
+            && matches!(code.as_ref(), "22021" | "22P05")
+        {
+            // PostgreSQL cannot store a NUL in text (SQLite can): refuse it, never a 500.
+            return ApiError::with_detail(ProblemCode::ValidationFailed, "text must not contain a NUL character");
+        }
         let StoreError::Domain(d) = e else { return ApiError::internal(e) };
         match d {
             D::NotFound | D::InvitationInvalid => ApiError::with_detail(ProblemCode::NotFound, "no such resource"),

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 use secrecy::{ExposeSecret, SecretString};
 use tracing_subscriber::EnvFilter;
-use venuedesk_platform::app::{self, open_store};
+use venuedesk_platform::app::{self, StartError, open_store_with};
 use venuedesk_platform::clock::SystemClock;
 use venuedesk_platform::config::{AuditCommand, Cli, Command, LogFormat, ServeArgs};
 use venuedesk_platform::crypto::MasterKey;
@@ -28,9 +28,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     match cli.command {
-        Command::Migrate(db) => {
-            let store = open_store(&db.database).await?;
-            store.migrate().await.context("running migrations")?;
+        Command::Migrate(args) => {
+            app::migrate_database(&args.db.database, args.db.pool(), &args.app_role)
+                .await
+                .context("running migrations")?;
             tracing::info!("migrations applied");
             Ok(())
         }
@@ -45,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(3);
                 }
             }
-            let store = open_store(&db.database).await?;
+            let store = open_store_with(&db.database, db.pool()).await?;
             match venuedesk_platform::audit::chain::verify_store(store.as_ref(), venue).await? {
                 Ok(0) => {
                     println!(
@@ -84,7 +85,14 @@ async fn shutdown_signal() {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.db.database).await?;
+    let store = match app::open_serving_store(&args.db.database, args.db.pool()).await {
+        Ok(store) => store,
+        Err(e @ StartError::UnsafeRole(_)) => {
+            eprintln!("venuedesk-platform: {e}");
+            std::process::exit(2);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let (master, created) = MasterKey::load_or_create(&args.master_key_file)?;
     if created {
         tracing::warn!(

@@ -68,6 +68,13 @@ pub async fn admit_ip(state: &AppState, ip: &str) -> ApiResult<()> {
     }
 }
 
+/// What a login's failures are counted under: the email as typed, trimmed and lower-cased.
+/// A NUL (which no valid email holds, and PostgreSQL text cannot store) becomes U+FFFD, so
+/// garbage is counted like any other wrong email on both backends.
+pub fn identifier(email: &str) -> String {
+    email.trim().to_ascii_lowercase().replace('\0', "\u{fffd}")
+}
+
 /// `429 locked_out` while the identifier is locked, whatever the password.
 pub async fn check_lock(state: &AppState, identifier: &str) -> ApiResult<()> {
     match state.store.lockout(identifier, state.clock.now()).await? {
@@ -169,6 +176,12 @@ async fn locked_event(state: &AppState, user_id: uuid::Uuid, ip: Option<String>)
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn identifiers_are_storable_text() {
+        assert_eq!(super::identifier("  Kate@Example.COM "), "kate@example.com");
+        assert_eq!(super::identifier("kate@example.com\0"), "kate@example.com\u{fffd}");
+    }
+
     use super::*;
 
     #[test]

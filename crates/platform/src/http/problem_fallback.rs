@@ -1,5 +1,7 @@
 //! Errors made outside handlers (405 from the router, 408 from the timeout, 413 from the
-//! body limit) come without a body; give each the problem body its status promises.
+//! body limit) come without a body; give each the problem body its status promises. A
+//! handler's own JSON answer (`503 {"status": "unavailable"}` from the health probes, as
+//! the contract gives it) is left as it is.
 
 use axum::extract::Request;
 use axum::http::header;
@@ -20,7 +22,12 @@ pub async fn ensure_problem_body(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with(PROBLEM_JSON));
-    if is_problem {
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_problem || is_json {
         return res;
     }
     let code = match status.as_u16() {

@@ -183,7 +183,7 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let device = device_name(body.device_name)?;
-    let identifier = body.email.trim().to_ascii_lowercase();
+    let identifier = brute_force::identifier(&body.email);
     brute_force::check_lock(&state, &identifier).await?;
     let password = SecretString::from(body.password);
     let user = match normalize_email(&body.email) {

@@ -27,6 +27,7 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
         .route_layer(from_fn_with_state(state.clone(), crate::auth::brute_force::limit_sign_in));
     let anonymous = OpenApiRouter::new()
         .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
         .routes(routes!(ops::jwks))
         .routes(routes!(ops::security_txt))
         .merge(

@@ -2,19 +2,52 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use time::format_description::well_known::Rfc3339;
 use venuedesk_api::me::Health;
 
-use crate::error::ApiResult;
 use crate::state::AppState;
 
-/// Liveness and database reachability.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
-pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
-    state.store.health().await?;
-    Ok(Json(Health { status: "ok".into() }))
+/// How long a health probe waits for the database before calling it unreachable.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn database_reachable(state: &AppState) -> bool {
+    matches!(tokio::time::timeout(PROBE_TIMEOUT, state.store.health()).await, Ok(Ok(())))
+}
+
+fn unavailable() -> (StatusCode, Json<Health>) {
+    (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable".into() }))
+}
+
+/// Liveness and database reachability: `503` while the database cannot be reached, `200`
+/// again as soon as it can (no restart).
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses(
+    (status = 200, description = "The database is reachable", body = Health),
+    (status = 503, description = "The database cannot be reached", body = Health),
+))]
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    if database_reachable(&state).await {
+        (StatusCode::OK, Json(Health { status: "ok".into() }))
+    } else {
+        unavailable()
+    }
+}
+
+/// Readiness for a load balancer: `200` only when this node can serve (database reachable,
+/// every migration this binary needs applied).
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "This node can serve", body = Health),
+    (status = 503, description = "The database is unreachable or its schema is not current", body = Health),
+))]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    if !database_reachable(&state).await {
+        return unavailable();
+    }
+    match tokio::time::timeout(PROBE_TIMEOUT, state.store.migrations_current()).await {
+        Ok(Ok(true)) => (StatusCode::OK, Json(Health { status: "ready".into() })),
+        _ => unavailable(),
+    }
 }
 
 /// Public keys that verify access tokens (RFC 7517; OKP/Ed25519).

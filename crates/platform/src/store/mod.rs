@@ -3,6 +3,7 @@
 //! Every method that must be atomic is one method, so each backend owns its transaction.
 //! Venue-scoped data (later issues) takes a venue scope built only from a membership check.
 
+pub mod postgres;
 pub mod sqlite;
 pub mod venue;
 
@@ -30,6 +31,21 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Instants are stored as Unix milliseconds (UTC) on both backends.
+pub(crate) fn ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub(crate) fn from_ms(v: i64) -> StoreResult<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1_000_000)
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {v}: {e}")))
+}
+
+/// A stored hash column as the 32 bytes it must be.
+pub(crate) fn hash32(v: Option<Vec<u8>>) -> Option<[u8; 32]> {
+    v.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+}
 
 #[derive(Clone)]
 pub struct UserRecord {
@@ -172,19 +188,34 @@ pub struct SigningKeyRecord {
     pub created_at: OffsetDateTime,
 }
 
+// The platform reaches its database only through these narrow traits, one per area (as
+// lldap's handler traits); `Store` is all of them, what a backend implements and what
+// the platform holds (`Arc<dyn Store>` calls every area's methods).
+
+/// The database itself: schema, reachability, housekeeping.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Lifecycle: Send + Sync + 'static {
     async fn migrate(&self) -> StoreResult<()>;
     async fn health(&self) -> StoreResult<()>;
+    /// Whether every migration this binary embeds has been applied (`/readyz`).
+    async fn migrations_current(&self) -> StoreResult<bool>;
+    /// Deletes expired idempotency records, rate-limit hits and failure counters.
+    async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
 
-    // --- keys -------------------------------------------------------------------------
+/// Wrapped data keys and token-signing keys.
+#[async_trait]
+pub trait KeyStore: Send + Sync + 'static {
     async fn data_key(&self, scope: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Inserts unless present; returns the stored wrapped key (ours or a concurrent node's).
     async fn insert_data_key(&self, scope: &str, wrapped: &[u8], now: OffsetDateTime) -> StoreResult<Vec<u8>>;
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+}
 
-    // --- users --------------------------------------------------------------------------
+/// Users, sessions and refresh tokens, MFA and security events.
+#[async_trait]
+pub trait IdentityStore: Send + Sync + 'static {
     async fn create_user(&self, user: &UserRecord, event: NewSecurityEvent) -> StoreResult<()>;
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
@@ -196,8 +227,6 @@ pub trait Store: Send + Sync + 'static {
         keep: Option<Uuid>,
         event: NewSecurityEvent,
     ) -> StoreResult<()>;
-
-    // --- sessions and refresh tokens ------------------------------------------------------
     async fn create_session(
         &self,
         session: &NewSession,
@@ -215,8 +244,6 @@ pub trait Store: Send + Sync + 'static {
         reason: &str,
         event: NewSecurityEvent,
     ) -> StoreResult<bool>;
-
-    // --- MFA ----------------------------------------------------------------------------
     async fn create_mfa_challenge(&self, token_hash: [u8; 32], challenge: &MfaChallengeRecord) -> StoreResult<()>;
     async fn mfa_challenge(&self, token_hash: [u8; 32]) -> StoreResult<Option<MfaChallengeRecord>>;
     /// Counts a failed attempt; the challenge is deleted once it reaches `max_attempts`.
@@ -245,8 +272,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Marks an unused code as used; true only for the one caller that used it.
     async fn use_recovery_code(&self, user_id: Uuid, hash: [u8; 32], now: OffsetDateTime) -> StoreResult<bool>;
-
-    // --- security events ---------------------------------------------------------------
     async fn add_security_event(&self, event: NewSecurityEvent) -> StoreResult<()>;
     async fn security_events(
         &self,
@@ -254,8 +279,11 @@ pub trait Store: Send + Sync + 'static {
         before: Option<Uuid>,
         limit: u32,
     ) -> StoreResult<Vec<SecurityEventRecord>>;
+}
 
-    // --- brute force ---------------------------------------------------------------------
+/// Request guards shared by every node: rate limits, lockouts and idempotency keys.
+#[async_trait]
+pub trait GuardStore: Send + Sync + 'static {
     /// Sliding-window limit: admits and counts a hit unless `limit` hits happened within `window`.
     async fn admit_ip_hit(&self, ip: &str, now: OffsetDateTime, window: Duration, limit: u32)
     -> StoreResult<Admission>;
@@ -293,8 +321,6 @@ pub trait Store: Send + Sync + 'static {
         lock_for: Duration,
     ) -> StoreResult<bool>;
     async fn clear_login_failures(&self, identifier: &str) -> StoreResult<()>;
-
-    // --- idempotency ---------------------------------------------------------------------
     async fn idempotency_begin(
         &self,
         scope: &str,
@@ -312,12 +338,13 @@ pub trait Store: Send + Sync + 'static {
         subject: Option<&str>,
     ) -> StoreResult<()>;
     async fn idempotency_release(&self, scope: &str, key: &str) -> StoreResult<()>;
-    /// Deletes expired idempotency records, rate-limit hits and failure counters.
-    async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
 
-    // --- venues, roles, members, invitations ---------------------------------------------
-    // Every write below appends its audit event (and change-feed rows) in the same
-    // transaction; refusals are `StoreError::Domain` and leave nothing behind.
+/// Venues (tenants), their roles, members and invitations. Every write appends its
+/// audit event (and change-feed rows) in the same transaction; refusals are
+/// `StoreError::Domain` and leave nothing behind.
+#[async_trait]
+pub trait TeamStore: Send + Sync + 'static {
     async fn create_venue(
         &self,
         venue: &VenueRecord,
@@ -363,8 +390,11 @@ pub trait Store: Send + Sync + 'static {
         email: &str,
         audit: AuditDraft,
     ) -> StoreResult<(VenueRecord, RoleRecord)>;
+}
 
-    // --- venue data (sealed documents) -----------------------------------------------------
+/// A venue's data as sealed documents.
+#[async_trait]
+pub trait DocumentStore: Send + Sync + 'static {
     async fn doc(&self, venue_id: Uuid, entity: Entity, id: Uuid) -> StoreResult<Option<DocRecord>>;
     async fn docs(&self, venue_id: Uuid, entity: Entity, query: &DocQuery) -> StoreResult<Vec<DocRecord>>;
     /// Writes documents atomically with one audit event. With `check_capacity`, confirmed
@@ -381,8 +411,11 @@ pub trait Store: Send + Sync + 'static {
         drop_keys: &[String],
         audit: AuditDraft,
     ) -> StoreResult<()>;
+}
 
-    // --- change feed and audit -----------------------------------------------------------
+/// A venue's change feed and audit trail.
+#[async_trait]
+pub trait AuditFeedStore: Send + Sync + 'static {
     async fn changes(
         &self,
         venue_id: Uuid,
@@ -396,3 +429,11 @@ pub trait Store: Send + Sync + 'static {
     async fn append_denial(&self, audit: AuditDraft, key: &str, window: Duration) -> StoreResult<bool>;
     async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>>;
 }
+
+/// Every area: what a backend implements and what the platform holds.
+pub trait Store:
+    Lifecycle + KeyStore + IdentityStore + GuardStore + TeamStore + DocumentStore + AuditFeedStore
+{
+}
+
+impl<T: Lifecycle + KeyStore + IdentityStore + GuardStore + TeamStore + DocumentStore + AuditFeedStore> Store for T {}

@@ -25,24 +25,15 @@ pub struct SqliteStore {
     options: SqliteConnectOptions,
 }
 
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
 /// `subject` of an idempotency record whose stored answer was erased with its subject.
 pub(super) const ERASED_SUBJECT: &str = "erased";
 
-pub(super) fn ms(t: OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-pub(super) fn from_ms(v: i64) -> StoreResult<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1_000_000)
-        .map_err(|e| StoreError::Corrupt(format!("timestamp {v}: {e}")))
-}
+pub(super) use super::{from_ms, ms};
 
 pub(super) fn uuid(s: &str) -> StoreResult<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s:?}: {e}")))
-}
-
-fn hash32(v: Option<Vec<u8>>) -> Option<[u8; 32]> {
-    v.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
 }
 
 pub(super) fn conflict_or(e: sqlx::Error) -> StoreError {
@@ -164,12 +155,12 @@ const USER_COLUMNS: &str =
     "id, email, display_name, password_hash, totp_secret_enc, totp_pending_enc, totp_last_step, created_at";
 
 #[async_trait]
-impl Store for SqliteStore {
+impl Lifecycle for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
         // Holding the writer lock keeps every other write out while the schema changes.
         let _writes = self.writer.lock().await;
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(self.options.clone()).await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        MIGRATOR.run(&pool).await?;
         pool.close().await;
         Ok(())
     }
@@ -179,6 +170,56 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn migrations_current(&self) -> StoreResult<bool> {
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.reader)
+            .await
+            .unwrap_or_default();
+        Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
+    }
+
+    async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let now_ms = ms(now);
+        let mut n = 0;
+        n += sqlx::query("DELETE FROM idempotency_records WHERE expires_at <= ?")
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        n += sqlx::query("DELETE FROM ip_hits WHERE at <= ?")
+            .bind(now_ms - 3_600_000)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        n += sqlx::query("DELETE FROM login_failures WHERE failed_at <= ?")
+            .bind(now_ms - 86_400_000)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        n += sqlx::query("DELETE FROM lockouts WHERE locked_until <= ?")
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        n += sqlx::query("DELETE FROM invitations WHERE expires_at <= ? AND accepted_at IS NULL")
+            .bind(now_ms - 86_400_000)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        n += sqlx::query("DELETE FROM mfa_challenges WHERE expires_at <= ?")
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+#[async_trait]
+impl KeyStore for SqliteStore {
     async fn data_key(&self, scope: &str) -> StoreResult<Option<Vec<u8>>> {
         Ok(sqlx::query_scalar("SELECT wrapped_key FROM data_keys WHERE scope = ?")
             .bind(scope)
@@ -233,7 +274,10 @@ impl Store for SqliteStore {
             .map_err(conflict_or)?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl IdentityStore for SqliteStore {
     async fn create_user(&self, user: &UserRecord, event: NewSecurityEvent) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
@@ -720,7 +764,10 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+}
 
+#[async_trait]
+impl GuardStore for SqliteStore {
     async fn admit_ip_hit(
         &self,
         ip: &str,
@@ -937,45 +984,10 @@ impl Store for SqliteStore {
             .await?;
         Ok(())
     }
+}
 
-    async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let now_ms = ms(now);
-        let mut n = 0;
-        n += sqlx::query("DELETE FROM idempotency_records WHERE expires_at <= ?")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM ip_hits WHERE at <= ?")
-            .bind(now_ms - 3_600_000)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM login_failures WHERE failed_at <= ?")
-            .bind(now_ms - 86_400_000)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM lockouts WHERE locked_until <= ?")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM invitations WHERE expires_at <= ? AND accepted_at IS NULL")
-            .bind(now_ms - 86_400_000)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM mfa_challenges WHERE expires_at <= ?")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(n)
-    }
+#[async_trait]
+impl TeamStore for SqliteStore {
     async fn create_venue(
         &self,
         venue: &VenueRecord,
@@ -986,9 +998,11 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         venue::create_venue(self, venue, roles, owner, owner_role, audit).await
     }
+
     async fn venue(&self, venue_id: Uuid) -> StoreResult<Option<VenueRecord>> {
         venue::venue(self, venue_id).await
     }
+
     async fn update_venue(
         &self,
         v: &VenueRecord,
@@ -997,15 +1011,19 @@ impl Store for SqliteStore {
     ) -> StoreResult<VenueRecord> {
         venue::update_venue(self, v, expected_version, audit).await
     }
+
     async fn membership(&self, venue_id: Uuid, user_id: Uuid) -> StoreResult<Option<(VenueRecord, RoleRecord)>> {
         venue::membership(self, venue_id, user_id).await
     }
+
     async fn memberships(&self, user_id: Uuid) -> StoreResult<Vec<(VenueRecord, RoleRecord)>> {
         venue::memberships(self, user_id).await
     }
+
     async fn roles(&self, venue_id: Uuid) -> StoreResult<Vec<RoleRecord>> {
         venue::roles(self, venue_id).await
     }
+
     async fn put_role(
         &self,
         venue_id: Uuid,
@@ -1015,12 +1033,15 @@ impl Store for SqliteStore {
     ) -> StoreResult<RoleRecord> {
         venue::put_role(self, venue_id, role, expected_version, audit).await
     }
+
     async fn delete_role(&self, venue_id: Uuid, role_id: Uuid, audit: AuditDraft) -> StoreResult<()> {
         venue::delete_role(self, venue_id, role_id, audit).await
     }
+
     async fn members(&self, venue_id: Uuid) -> StoreResult<Vec<MemberRecord>> {
         venue::members(self, venue_id).await
     }
+
     async fn set_member_role(
         &self,
         venue_id: Uuid,
@@ -1031,12 +1052,15 @@ impl Store for SqliteStore {
     ) -> StoreResult<MemberRecord> {
         venue::set_member_role(self, venue_id, user_id, role_id, expected_version, audit).await
     }
+
     async fn remove_member(&self, venue_id: Uuid, user_id: Uuid, audit: AuditDraft) -> StoreResult<()> {
         venue::remove_member(self, venue_id, user_id, audit).await
     }
+
     async fn create_invitation(&self, invitation: &InvitationRecord, audit: AuditDraft) -> StoreResult<()> {
         venue::create_invitation(self, invitation, audit).await
     }
+
     async fn accept_invitation(
         &self,
         token_hash: [u8; 32],
@@ -1046,12 +1070,18 @@ impl Store for SqliteStore {
     ) -> StoreResult<(VenueRecord, RoleRecord)> {
         venue::accept_invitation(self, token_hash, user_id, email, audit).await
     }
+}
+
+#[async_trait]
+impl DocumentStore for SqliteStore {
     async fn doc(&self, venue_id: Uuid, entity: Entity, id: Uuid) -> StoreResult<Option<DocRecord>> {
         venue::doc(self, venue_id, entity, id).await
     }
+
     async fn docs(&self, venue_id: Uuid, entity: Entity, query: &DocQuery) -> StoreResult<Vec<DocRecord>> {
         venue::docs(self, venue_id, entity, query).await
     }
+
     async fn write_docs(
         &self,
         venue_id: Uuid,
@@ -1062,6 +1092,10 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         venue::write_docs(self, venue_id, writes, check_capacity, drop_keys, audit).await
     }
+}
+
+#[async_trait]
+impl AuditFeedStore for SqliteStore {
     async fn changes(
         &self,
         venue_id: Uuid,
@@ -1071,6 +1105,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<ChangeRecord>> {
         venue::changes(self, venue_id, since, limit, entities).await
     }
+
     async fn append_audit(&self, audit: AuditDraft) -> StoreResult<i64> {
         venue::append_audit(self, audit).await
     }
@@ -1078,6 +1113,7 @@ impl Store for SqliteStore {
     async fn append_denial(&self, audit: AuditDraft, key: &str, window: Duration) -> StoreResult<bool> {
         venue::append_denial(self, audit, key, window).await
     }
+
     async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>> {
         venue::audit_events(self, venue_id, query).await
     }

@@ -1,0 +1,902 @@
+//! PostgreSQL implementation of the venue domain. Every function runs in its venue's
+//! tenant context (row-level security); every write first takes the venue's lock
+//! (`PgStore::venue_tx`), so the checks below see all earlier writes of the venue and
+//! `seq`s commit in order.
+
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
+use venuedesk_api::permission::{BuiltinRole, PermissionSet};
+
+use super::{ERASED_SUBJECT, PgStore, Tx, conflict_or};
+use crate::audit::{AuditDraft, GENESIS, chain};
+use crate::domain::capacity;
+use crate::store::*;
+
+fn refused(e: DomainError) -> StoreError {
+    StoreError::Domain(e)
+}
+
+fn stale_or_missing(current: Option<i64>) -> StoreError {
+    refused(current.map_or(DomainError::NotFound, DomainError::VersionMismatch))
+}
+
+/// Appends an audit event at the end of the venue's chain. The caller holds the venue's
+/// lock, so the next `seq` is ours and commits before any later one.
+pub(super) async fn append_audit_tx(tx: &mut Tx, d: &AuditDraft) -> StoreResult<i64> {
+    let last: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT seq, hash, at_ms FROM audit_events WHERE venue_id = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(d.venue_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (seq, prev, not_before) = match last {
+        Some((s, h, at)) => (s + 1, h, Some(at)),
+        None => (1, GENESIS.to_string(), None),
+    };
+    let at = match not_before {
+        Some(prev_ms) if ms(d.at) < prev_ms => from_ms(prev_ms)?,
+        _ => d.at,
+    };
+    let d = &AuditDraft { at, ..d.clone() };
+    let (canonical, hash) = chain::seal(d, seq, &prev);
+    sqlx::query(
+        "INSERT INTO audit_events (venue_id, seq, id, at_ms, actor_id, action, canonical, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(d.venue_id)
+    .bind(seq)
+    .bind(d.id)
+    .bind(ms(d.at))
+    .bind(d.actor.map(|a| a.to_string()))
+    .bind(&d.action)
+    .bind(&canonical)
+    .bind(&prev)
+    .bind(&hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(seq)
+}
+
+/// Moves an entity to the head of the venue's change feed.
+async fn append_change_tx(tx: &mut Tx, venue_id: Uuid, entity: &str, id: Uuid, op: &str) -> StoreResult<()> {
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO venue_sequences (venue_id, change_seq) VALUES ($1, 1) \
+         ON CONFLICT (venue_id) DO UPDATE SET change_seq = venue_sequences.change_seq + 1 RETURNING change_seq",
+    )
+    .bind(venue_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM changes WHERE venue_id = $1 AND entity = $2 AND entity_id = $3")
+        .bind(venue_id)
+        .bind(entity)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO changes (venue_id, seq, entity, entity_id, op) VALUES ($1, $2, $3, $4, $5)")
+        .bind(venue_id)
+        .bind(seq)
+        .bind(entity)
+        .bind(id)
+        .bind(op)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn venue_from_row(r: &PgRow, prefix: &str) -> StoreResult<VenueRecord> {
+    let col = |c: &str| format!("{prefix}{c}");
+    Ok(VenueRecord {
+        id: r.try_get(col("id").as_str())?,
+        name: r.try_get(col("name").as_str())?,
+        timezone: r.try_get(col("timezone").as_str())?,
+        capacity: r.try_get(col("capacity").as_str())?,
+        created_at: from_ms(r.try_get(col("created_at").as_str())?)?,
+        version: r.try_get(col("version").as_str())?,
+    })
+}
+
+fn role_from_row(r: &PgRow, prefix: &str) -> StoreResult<RoleRecord> {
+    let col = |c: &str| format!("{prefix}{c}");
+    Ok(RoleRecord {
+        id: r.try_get(col("id").as_str())?,
+        name: r.try_get(col("name").as_str())?,
+        builtin: r.try_get(col("builtin").as_str())?,
+        permissions: PermissionSet::from_stored(r.try_get(col("permissions").as_str())?),
+        require_mfa: r.try_get(col("require_mfa").as_str())?,
+        version: r.try_get(col("version").as_str())?,
+    })
+}
+
+const VENUE_ROLE_SELECT: &str = "SELECT v.id AS v_id, v.name AS v_name, v.timezone AS v_timezone, v.capacity AS v_capacity, \
+     v.created_at AS v_created_at, v.version AS v_version, r.id AS r_id, r.name AS r_name, r.builtin AS r_builtin, \
+     r.permissions AS r_permissions, r.require_mfa AS r_require_mfa, r.version AS r_version \
+     FROM members m JOIN venues v ON v.id = m.venue_id JOIN roles r ON r.venue_id = m.venue_id AND r.id = m.role_id";
+
+async fn insert_role(tx: &mut Tx, venue_id: Uuid, role: &RoleRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO roles (venue_id, id, name, builtin, permissions, require_mfa, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(venue_id)
+    .bind(role.id)
+    .bind(&role.name)
+    .bind(role.builtin)
+    .bind(role.permissions.0 as i64)
+    .bind(role.require_mfa)
+    .bind(role.version)
+    .execute(&mut **tx)
+    .await
+    .map_err(conflict_or)?;
+    Ok(())
+}
+
+pub(super) async fn create_venue(
+    s: &PgStore,
+    venue: &VenueRecord,
+    roles: &[RoleRecord],
+    owner: Uuid,
+    owner_role: Uuid,
+    audit: AuditDraft,
+) -> StoreResult<()> {
+    // The venue row does not exist yet: nothing to lock, and no one else knows its id.
+    let mut tx = s.venue_read(venue.id).await?;
+    sqlx::query(
+        "INSERT INTO venues (id, name, timezone, capacity, created_at, version) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(venue.id)
+    .bind(&venue.name)
+    .bind(&venue.timezone)
+    .bind(venue.capacity)
+    .bind(ms(venue.created_at))
+    .bind(venue.version)
+    .execute(&mut *tx)
+    .await
+    .map_err(conflict_or)?;
+    for role in roles {
+        insert_role(&mut tx, venue.id, role).await?;
+        append_change_tx(&mut tx, venue.id, "role", role.id, "upsert").await?;
+    }
+    sqlx::query("INSERT INTO members (venue_id, user_id, role_id, joined_at, version) VALUES ($1, $2, $3, $4, 1)")
+        .bind(venue.id)
+        .bind(owner)
+        .bind(owner_role)
+        .bind(ms(venue.created_at))
+        .execute(&mut *tx)
+        .await?;
+    append_change_tx(&mut tx, venue.id, "member", owner, "upsert").await?;
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn venue(s: &PgStore, venue_id: Uuid) -> StoreResult<Option<VenueRecord>> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let row = sqlx::query("SELECT id, name, timezone, capacity, created_at, version FROM venues WHERE id = $1")
+        .bind(venue_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    row.map(|r| venue_from_row(&r, "")).transpose()
+}
+
+pub(super) async fn update_venue(
+    s: &PgStore,
+    v: &VenueRecord,
+    expected: i64,
+    audit: AuditDraft,
+) -> StoreResult<VenueRecord> {
+    let mut tx = s.venue_tx(v.id).await?;
+    let n = sqlx::query(
+        "UPDATE venues SET name = $1, timezone = $2, capacity = $3, version = version + 1 WHERE id = $4 AND version = $5",
+    )
+    .bind(&v.name)
+    .bind(&v.timezone)
+    .bind(v.capacity)
+    .bind(v.id)
+    .bind(expected)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM venues WHERE id = $1").bind(v.id).fetch_optional(&mut *tx).await?;
+        return Err(stale_or_missing(current));
+    }
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(VenueRecord { version: expected + 1, ..v.clone() })
+}
+
+pub(super) async fn membership(
+    s: &PgStore,
+    venue_id: Uuid,
+    user_id: Uuid,
+) -> StoreResult<Option<(VenueRecord, RoleRecord)>> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let sql = sqlx::AssertSqlSafe(format!("{VENUE_ROLE_SELECT} WHERE m.venue_id = $1 AND m.user_id = $2"));
+    let row = sqlx::query(sql).bind(venue_id).bind(user_id).fetch_optional(&mut *tx).await?;
+    tx.commit().await?;
+    row.map(|r| Ok((venue_from_row(&r, "v_")?, role_from_row(&r, "r_")?))).transpose()
+}
+
+/// A user's venues: read in the user's own context (the `own_memberships` policies), not
+/// in any venue's.
+pub(super) async fn memberships(s: &PgStore, user_id: Uuid) -> StoreResult<Vec<(VenueRecord, RoleRecord)>> {
+    let mut tx = s.pool().begin().await?;
+    sqlx::query("SELECT set_config('venuedesk.user_id', $1, true)").bind(user_id.to_string()).execute(&mut *tx).await?;
+    let sql = sqlx::AssertSqlSafe(format!("{VENUE_ROLE_SELECT} WHERE m.user_id = $1 ORDER BY v.name, v.id"));
+    let rows = sqlx::query(sql).bind(user_id).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    rows.iter().map(|r| Ok((venue_from_row(r, "v_")?, role_from_row(r, "r_")?))).collect()
+}
+
+pub(super) async fn roles(s: &PgStore, venue_id: Uuid) -> StoreResult<Vec<RoleRecord>> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let rows = sqlx::query(
+        "SELECT id, name, builtin, permissions, require_mfa, version FROM roles WHERE venue_id = $1 \
+         ORDER BY builtin DESC, name",
+    )
+    .bind(venue_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter().map(|r| role_from_row(r, "")).collect()
+}
+
+pub(super) async fn put_role(
+    s: &PgStore,
+    venue_id: Uuid,
+    role: &RoleRecord,
+    expected: Option<i64>,
+    audit: AuditDraft,
+) -> StoreResult<RoleRecord> {
+    let mut tx = s.venue_tx(venue_id).await?;
+    let stored = match expected {
+        None => {
+            let taken: Option<Uuid> =
+                sqlx::query_scalar("SELECT id FROM roles WHERE venue_id = $1 AND (id = $2 OR name = $3)")
+                    .bind(venue_id)
+                    .bind(role.id)
+                    .bind(&role.name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(id) = taken {
+                return Err(refused(if id == role.id { DomainError::IdConflict } else { DomainError::NameTaken }));
+            }
+            insert_role(&mut tx, venue_id, role).await?;
+            role.clone()
+        }
+        Some(v) => {
+            let n = sqlx::query(
+                "UPDATE roles SET name = $1, permissions = $2, require_mfa = $3, version = version + 1 \
+                 WHERE venue_id = $4 AND id = $5 AND version = $6",
+            )
+            .bind(&role.name)
+            .bind(role.permissions.0 as i64)
+            .bind(role.require_mfa)
+            .bind(venue_id)
+            .bind(role.id)
+            .bind(v)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match conflict_or(e) {
+                StoreError::Conflict => refused(DomainError::NameTaken),
+                other => other,
+            })?
+            .rows_affected();
+            if n == 0 {
+                let current: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM roles WHERE venue_id = $1 AND id = $2")
+                        .bind(venue_id)
+                        .bind(role.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                return Err(stale_or_missing(current));
+            }
+            RoleRecord { version: v + 1, ..role.clone() }
+        }
+    };
+    append_change_tx(&mut tx, venue_id, "role", role.id, "upsert").await?;
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+pub(super) async fn delete_role(s: &PgStore, venue_id: Uuid, role_id: Uuid, audit: AuditDraft) -> StoreResult<()> {
+    let mut tx = s.venue_tx(venue_id).await?;
+    let builtin: Option<bool> = sqlx::query_scalar("SELECT builtin FROM roles WHERE venue_id = $1 AND id = $2")
+        .bind(venue_id)
+        .bind(role_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match builtin {
+        None => return Err(refused(DomainError::NotFound)),
+        Some(true) => return Err(refused(DomainError::Builtin)),
+        Some(false) => {}
+    }
+    let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE venue_id = $1 AND role_id = $2")
+        .bind(venue_id)
+        .bind(role_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if used > 0 {
+        return Err(refused(DomainError::RoleInUse));
+    }
+    sqlx::query("DELETE FROM invitations WHERE venue_id = $1 AND role_id = $2 AND accepted_at IS NULL")
+        .bind(venue_id)
+        .bind(role_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM roles WHERE venue_id = $1 AND id = $2")
+        .bind(venue_id)
+        .bind(role_id)
+        .execute(&mut *tx)
+        .await?;
+    append_change_tx(&mut tx, venue_id, "role", role_id, "delete").await?;
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn member_from_row(r: &PgRow) -> StoreResult<MemberRecord> {
+    Ok(MemberRecord {
+        user_id: r.try_get("user_id")?,
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        role_id: r.try_get("role_id")?,
+        mfa_enabled: r.try_get::<Option<Vec<u8>>, _>("totp_secret_enc")?.is_some(),
+        joined_at: from_ms(r.try_get("joined_at")?)?,
+        version: r.try_get("version")?,
+    })
+}
+
+const MEMBER_SELECT: &str = "SELECT m.user_id, u.email, u.display_name, m.role_id, u.totp_secret_enc, m.joined_at, m.version \
+     FROM members m JOIN users u ON u.id = m.user_id";
+
+pub(super) async fn members(s: &PgStore, venue_id: Uuid) -> StoreResult<Vec<MemberRecord>> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let sql = sqlx::AssertSqlSafe(format!("{MEMBER_SELECT} WHERE m.venue_id = $1 ORDER BY m.joined_at, m.user_id"));
+    let rows = sqlx::query(sql).bind(venue_id).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    rows.iter().map(member_from_row).collect()
+}
+
+async fn other_owners(tx: &mut Tx, venue_id: Uuid, user_id: Uuid) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members m JOIN roles r ON r.venue_id = m.venue_id AND r.id = m.role_id \
+         WHERE m.venue_id = $1 AND m.user_id <> $2 AND r.builtin AND r.name = $3",
+    )
+    .bind(venue_id)
+    .bind(user_id)
+    .bind(BuiltinRole::Owner.name())
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+async fn is_owner_role(tx: &mut Tx, venue_id: Uuid, role_id: Uuid) -> StoreResult<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE venue_id = $1 AND id = $2 AND builtin AND name = $3")
+            .bind(venue_id)
+            .bind(role_id)
+            .bind(BuiltinRole::Owner.name())
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(n > 0)
+}
+
+pub(super) async fn set_member_role(
+    s: &PgStore,
+    venue_id: Uuid,
+    user_id: Uuid,
+    role_id: Uuid,
+    expected: i64,
+    audit: AuditDraft,
+) -> StoreResult<MemberRecord> {
+    let mut tx = s.venue_tx(venue_id).await?;
+    let current: Option<(Uuid, i64)> =
+        sqlx::query_as("SELECT role_id, version FROM members WHERE venue_id = $1 AND user_id = $2")
+            .bind(venue_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((current_role, version)) = current else { return Err(refused(DomainError::NotFound)) };
+    let role_exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE venue_id = $1 AND id = $2")
+        .bind(venue_id)
+        .bind(role_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if role_exists == 0 {
+        return Err(refused(DomainError::NotFound));
+    }
+    if version != expected {
+        return Err(refused(DomainError::VersionMismatch(version)));
+    }
+    // The last-owner rule holds across nodes: the venue lock orders two demotions.
+    if is_owner_role(&mut tx, venue_id, current_role).await?
+        && !is_owner_role(&mut tx, venue_id, role_id).await?
+        && other_owners(&mut tx, venue_id, user_id).await? == 0
+    {
+        return Err(refused(DomainError::LastOwner));
+    }
+    sqlx::query("UPDATE members SET role_id = $1, version = version + 1 WHERE venue_id = $2 AND user_id = $3")
+        .bind(role_id)
+        .bind(venue_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    append_change_tx(&mut tx, venue_id, "member", user_id, "upsert").await?;
+    append_audit_tx(&mut tx, &audit).await?;
+    let sql = sqlx::AssertSqlSafe(format!("{MEMBER_SELECT} WHERE m.venue_id = $1 AND m.user_id = $2"));
+    let row = sqlx::query(sql).bind(venue_id).bind(user_id).fetch_one(&mut *tx).await?;
+    let member = member_from_row(&row)?;
+    tx.commit().await?;
+    Ok(member)
+}
+
+pub(super) async fn remove_member(s: &PgStore, venue_id: Uuid, user_id: Uuid, audit: AuditDraft) -> StoreResult<()> {
+    let mut tx = s.venue_tx(venue_id).await?;
+    let role: Option<Uuid> = sqlx::query_scalar("SELECT role_id FROM members WHERE venue_id = $1 AND user_id = $2")
+        .bind(venue_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(role) = role else { return Err(refused(DomainError::NotFound)) };
+    if is_owner_role(&mut tx, venue_id, role).await? && other_owners(&mut tx, venue_id, user_id).await? == 0 {
+        return Err(refused(DomainError::LastOwner));
+    }
+    sqlx::query("DELETE FROM members WHERE venue_id = $1 AND user_id = $2")
+        .bind(venue_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    append_change_tx(&mut tx, venue_id, "member", user_id, "delete").await?;
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn create_invitation(s: &PgStore, inv: &InvitationRecord, audit: AuditDraft) -> StoreResult<()> {
+    let mut tx = s.venue_tx(inv.venue_id).await?;
+    let role_exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE venue_id = $1 AND id = $2")
+        .bind(inv.venue_id)
+        .bind(inv.role_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if role_exists == 0 {
+        return Err(refused(DomainError::NotFound));
+    }
+    sqlx::query(
+        "INSERT INTO invitations (venue_id, id, email, role_id, token_hash, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(inv.venue_id)
+    .bind(inv.id)
+    .bind(&inv.email)
+    .bind(inv.role_id)
+    .bind(&inv.token_hash[..])
+    .bind(ms(inv.expires_at))
+    .bind(ms(inv.created_at))
+    .execute(&mut *tx)
+    .await?;
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn accept_invitation(
+    s: &PgStore,
+    token_hash: [u8; 32],
+    user_id: Uuid,
+    email: &str,
+    mut audit: AuditDraft,
+) -> StoreResult<(VenueRecord, RoleRecord)> {
+    // The token names its venue: read through the narrow `by_token` policy (this one
+    // invitation, no other row of any venue), then work in that venue's context.
+    let venue_id: Option<Uuid> = {
+        let mut tx = s.pool().begin().await?;
+        sqlx::query("SELECT set_config('venuedesk.invitation_token', $1, true)")
+            .bind(hex::encode(token_hash))
+            .execute(&mut *tx)
+            .await?;
+        let v = sqlx::query_scalar("SELECT venue_id FROM invitations WHERE token_hash = $1")
+            .bind(&token_hash[..])
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        v
+    };
+    let Some(venue_id) = venue_id else { return Err(refused(DomainError::InvitationInvalid)) };
+    let mut tx = s.venue_tx(venue_id).await?;
+    let row = sqlx::query(
+        "SELECT id, email, role_id, expires_at, accepted_at FROM invitations WHERE venue_id = $1 AND token_hash = $2",
+    )
+    .bind(venue_id)
+    .bind(&token_hash[..])
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else { return Err(refused(DomainError::InvitationInvalid)) };
+    let accepted: Option<i64> = row.try_get("accepted_at")?;
+    if accepted.is_some() || from_ms(row.try_get("expires_at")?)? <= audit.at {
+        return Err(refused(DomainError::InvitationInvalid));
+    }
+    if row.try_get::<&str, _>("email")? != email {
+        return Err(refused(DomainError::EmailMismatch(venue_id)));
+    }
+    let invitation_id: Uuid = row.try_get("id")?;
+    let role_id: Uuid = row.try_get("role_id")?;
+    let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE venue_id = $1 AND user_id = $2")
+        .bind(venue_id)
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if already > 0 {
+        return Err(refused(DomainError::AlreadyMember));
+    }
+    sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE venue_id = $2 AND id = $3")
+        .bind(ms(audit.at))
+        .bind(venue_id)
+        .bind(invitation_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO members (venue_id, user_id, role_id, joined_at, version) VALUES ($1, $2, $3, $4, 1)")
+        .bind(venue_id)
+        .bind(user_id)
+        .bind(role_id)
+        .bind(ms(audit.at))
+        .execute(&mut *tx)
+        .await?;
+    append_change_tx(&mut tx, venue_id, "member", user_id, "upsert").await?;
+    audit.venue_id = venue_id;
+    audit.target_id = Some(invitation_id.to_string());
+    append_audit_tx(&mut tx, &audit).await?;
+    let sql = sqlx::AssertSqlSafe(format!("{VENUE_ROLE_SELECT} WHERE m.venue_id = $1 AND m.user_id = $2"));
+    let r = sqlx::query(sql).bind(venue_id).bind(user_id).fetch_one(&mut *tx).await?;
+    let out = (venue_from_row(&r, "v_")?, role_from_row(&r, "r_")?);
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Expired, unaccepted invitations of every venue: housekeeping crosses venues through
+/// the narrow `expired` policy, which lets it delete nothing but such invitations.
+pub(super) async fn purge_expired_invitations(s: &PgStore, before_ms: i64) -> StoreResult<u64> {
+    let mut tx = s.pool().begin().await?;
+    sqlx::query("SELECT set_config('venuedesk.purge_invitations_before', $1, true)")
+        .bind(before_ms.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let n = sqlx::query("DELETE FROM invitations WHERE expires_at <= $1 AND accepted_at IS NULL")
+        .bind(before_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(n)
+}
+
+fn doc_from_row(r: &PgRow) -> StoreResult<DocRecord> {
+    let entity: &str = r.try_get("entity")?;
+    Ok(DocRecord {
+        entity: Entity::parse(entity).ok_or_else(|| StoreError::Corrupt(format!("entity {entity:?}")))?,
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        status: r.try_get("status")?,
+        starts_at: r.try_get::<Option<i64>, _>("starts_at")?.map(from_ms).transpose()?,
+        ends_at: r.try_get::<Option<i64>, _>("ends_at")?.map(from_ms).transpose()?,
+        party_size: r.try_get("party_size")?,
+        ref_id: r.try_get("ref_id")?,
+        data_enc: r.try_get("data_enc")?,
+        created_at: from_ms(r.try_get("created_at")?)?,
+        deleted: r.try_get("deleted")?,
+    })
+}
+
+const DOC_COLUMNS: &str =
+    "entity, id, version, status, starts_at, ends_at, party_size, ref_id, data_enc, created_at, deleted";
+
+pub(super) async fn doc(s: &PgStore, venue_id: Uuid, entity: Entity, id: Uuid) -> StoreResult<Option<DocRecord>> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let sql =
+        sqlx::AssertSqlSafe(format!("SELECT {DOC_COLUMNS} FROM docs WHERE venue_id = $1 AND id = $2 AND entity = $3"));
+    let row = sqlx::query(sql).bind(venue_id).bind(id).bind(entity.as_str()).fetch_optional(&mut *tx).await?;
+    tx.commit().await?;
+    row.as_ref().map(doc_from_row).transpose()
+}
+
+pub(super) async fn docs(s: &PgStore, venue_id: Uuid, entity: Entity, q: &DocQuery) -> StoreResult<Vec<DocRecord>> {
+    let key = if q.by_start { "starts_at" } else { "created_at" };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {DOC_COLUMNS} FROM docs WHERE venue_id = $1 AND entity = $2 AND NOT deleted \
+         AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR starts_at >= $4) \
+         AND ($5::bigint IS NULL OR starts_at < $5) AND ($6::uuid IS NULL OR ref_id = $6) \
+         AND ($7::bigint IS NULL OR ({key}, id) > ($7, $8::uuid)) \
+         ORDER BY {key}, id LIMIT $9"
+    ));
+    let mut tx = s.venue_read(venue_id).await?;
+    let rows = sqlx::query(sql)
+        .bind(venue_id)
+        .bind(entity.as_str())
+        .bind(q.status.as_deref())
+        .bind(q.starts_from.map(ms))
+        .bind(q.starts_before.map(ms))
+        .bind(q.ref_id)
+        .bind(q.after.map(|a| a.0))
+        .bind(q.after.map(|a| a.1))
+        .bind(i64::from(q.limit))
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    rows.iter().map(doc_from_row).collect()
+}
+
+async fn check_reference(tx: &mut Tx, venue_id: Uuid, w: &DocWrite) -> StoreResult<()> {
+    let d = &w.doc;
+    let (Some(target), false) = (d.ref_id, d.deleted) else { return Ok(()) };
+    let target_entity = match d.entity {
+        Entity::Booking => "customer",
+        Entity::Order => "booking",
+        _ => return Ok(()),
+    };
+    if w.expected_version.is_some() {
+        let current: Option<Option<Uuid>> =
+            sqlx::query_scalar("SELECT ref_id FROM docs WHERE venue_id = $1 AND id = $2")
+                .bind(venue_id)
+                .bind(d.id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if current.flatten() == Some(target) {
+            return Ok(());
+        }
+    }
+    let live: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM docs WHERE venue_id = $1 AND id = $2 AND entity = $3 AND NOT deleted")
+            .bind(venue_id)
+            .bind(target)
+            .bind(target_entity)
+            .fetch_one(&mut **tx)
+            .await?;
+    if live == 0 {
+        return Err(refused(DomainError::NotFound));
+    }
+    Ok(())
+}
+
+fn holds_seats(doc: &DocRecord) -> bool {
+    doc.entity == Entity::Booking && !doc.deleted && matches!(doc.status.as_deref(), Some("confirmed" | "seated"))
+}
+
+/// The highest number of seats taken at any moment of the booking's time, with it: seat
+/// changes summed per instant by PostgreSQL from the partial index, swept by the domain rule.
+async fn peak_load(tx: &mut Tx, venue_id: Uuid, doc: &DocRecord) -> StoreResult<i64> {
+    let (Some(start), Some(end), Some(party)) = (doc.starts_at, doc.ends_at, doc.party_size) else { return Ok(0) };
+    let (start, end) = (ms(start), ms(end));
+    let changes: Vec<(i64, i64)> = sqlx::query_as(
+        "WITH seats AS (SELECT starts_at, ends_at, party_size FROM docs \
+             WHERE venue_id = $1 AND entity = 'booking' AND NOT deleted AND status IN ('confirmed', 'seated') \
+             AND id <> $2 AND starts_at < $3 AND starts_at >= $4 AND ends_at > $5) \
+         SELECT t, SUM(d)::bigint FROM ( \
+             SELECT GREATEST(starts_at, $5) AS t, party_size AS d FROM seats \
+             UNION ALL SELECT ends_at AS t, -party_size AS d FROM seats WHERE ends_at < $3) changes \
+         GROUP BY t ORDER BY t",
+    )
+    .bind(venue_id)
+    .bind(doc.id)
+    .bind(end)
+    .bind(start - capacity::LONGEST_BOOKING_MS)
+    .bind(start)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(capacity::peak_from_changes(party, &changes))
+}
+
+pub(super) async fn write_docs(
+    s: &PgStore,
+    venue_id: Uuid,
+    writes: &[DocWrite],
+    check_capacity: bool,
+    drop_keys: &[String],
+    audit: AuditDraft,
+) -> StoreResult<()> {
+    // The venue lock comes first: two nodes booking the last seats run one after the other,
+    // and the second sees the first's booking in its capacity check.
+    let mut tx = s.venue_tx(venue_id).await?;
+    let capacity: Option<i64> = if check_capacity {
+        sqlx::query_scalar("SELECT capacity FROM venues WHERE id = $1").bind(venue_id).fetch_optional(&mut *tx).await?
+    } else {
+        None
+    };
+    for w in writes {
+        let d = &w.doc;
+        check_reference(&mut tx, venue_id, w).await?;
+        match w.expected_version {
+            None => {
+                sqlx::query(
+                    "INSERT INTO docs (venue_id, entity, id, version, status, starts_at, ends_at, party_size, ref_id, \
+                     data_enc, created_at, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(venue_id)
+                .bind(d.entity.as_str())
+                .bind(d.id)
+                .bind(d.version)
+                .bind(d.status.as_deref())
+                .bind(d.starts_at.map(ms))
+                .bind(d.ends_at.map(ms))
+                .bind(d.party_size)
+                .bind(d.ref_id)
+                .bind(&d.data_enc)
+                .bind(ms(d.created_at))
+                .bind(d.deleted)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match conflict_or(e) {
+                    StoreError::Conflict => refused(DomainError::IdConflict),
+                    other => other,
+                })?;
+            }
+            Some(expected) => {
+                let n = sqlx::query(
+                    "UPDATE docs SET version = $1, status = $2, starts_at = $3, ends_at = $4, party_size = $5, \
+                     ref_id = $6, data_enc = $7, deleted = $8 \
+                     WHERE venue_id = $9 AND id = $10 AND entity = $11 AND version = $12",
+                )
+                .bind(d.version)
+                .bind(d.status.as_deref())
+                .bind(d.starts_at.map(ms))
+                .bind(d.ends_at.map(ms))
+                .bind(d.party_size)
+                .bind(d.ref_id)
+                .bind(&d.data_enc)
+                .bind(d.deleted)
+                .bind(venue_id)
+                .bind(d.id)
+                .bind(d.entity.as_str())
+                .bind(expected)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    let current: Option<i64> =
+                        sqlx::query_scalar("SELECT version FROM docs WHERE venue_id = $1 AND id = $2 AND entity = $3")
+                            .bind(venue_id)
+                            .bind(d.id)
+                            .bind(d.entity.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    return Err(stale_or_missing(current));
+                }
+            }
+        }
+        if let Some(cap) = capacity
+            && holds_seats(d)
+            && peak_load(&mut tx, venue_id, d).await? > cap
+        {
+            return Err(refused(DomainError::CapacityExceeded));
+        }
+        append_change_tx(&mut tx, venue_id, d.entity.as_str(), d.id, if d.deleted { "delete" } else { "upsert" })
+            .await?;
+    }
+    for scope in drop_keys {
+        sqlx::query("DELETE FROM data_keys WHERE scope = $1").bind(scope).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE idempotency_records SET response_enc = NULL, locked_until = NULL, subject = $1 WHERE subject = $2",
+        )
+        .bind(ERASED_SUBJECT)
+        .bind(scope)
+        .execute(&mut *tx)
+        .await?;
+    }
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn changes(
+    s: &PgStore,
+    venue_id: Uuid,
+    since: i64,
+    limit: u32,
+    entities: &[&str],
+) -> StoreResult<Vec<ChangeRecord>> {
+    let allowed: Vec<String> = entities.iter().map(|e| e.to_string()).collect();
+    let mut tx = s.venue_read(venue_id).await?;
+    let rows = sqlx::query(
+        "SELECT seq, entity, entity_id, op FROM changes WHERE venue_id = $1 AND seq > $2 \
+         AND entity = ANY($3) ORDER BY seq LIMIT $4",
+    )
+    .bind(venue_id)
+    .bind(since)
+    .bind(&allowed)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ChangeRecord {
+                seq: r.try_get("seq")?,
+                entity: r.try_get("entity")?,
+                id: r.try_get("entity_id")?,
+                op: r.try_get("op")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn append_denial(
+    s: &PgStore,
+    audit: AuditDraft,
+    key: &str,
+    window: time::Duration,
+) -> StoreResult<bool> {
+    let cutoff = ms(audit.at - window);
+    // Already recorded within the window: answered without the venue's lock.
+    {
+        let mut tx = s.venue_read(audit.venue_id).await?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT last_at FROM authz_denials WHERE venue_id = $1 AND key = $2")
+                .bind(audit.venue_id)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        if last.is_some_and(|l| l > cutoff) {
+            return Ok(false);
+        }
+    }
+    let mut tx = s.venue_tx(audit.venue_id).await?;
+    let claimed = sqlx::query(
+        "INSERT INTO authz_denials (venue_id, key, last_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (venue_id, key) DO UPDATE SET last_at = excluded.last_at WHERE authz_denials.last_at <= $4",
+    )
+    .bind(audit.venue_id)
+    .bind(key)
+    .bind(ms(audit.at))
+    .bind(cutoff)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(false);
+    }
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub(super) async fn append_audit(s: &PgStore, audit: AuditDraft) -> StoreResult<i64> {
+    let mut tx = s.venue_tx(audit.venue_id).await?;
+    let seq = append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+pub(super) async fn audit_events(s: &PgStore, venue_id: Uuid, q: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let rows = sqlx::query(
+        "SELECT seq, canonical, prev_hash, hash, at_ms, actor_id, action FROM audit_events \
+         WHERE venue_id = $1 AND seq > $2 AND ($3::bigint IS NULL OR at_ms >= $3) AND ($4::bigint IS NULL OR at_ms < $4) \
+         AND ($5::text IS NULL OR actor_id = $5) AND ($6::text IS NULL OR action = $6) ORDER BY seq LIMIT $7",
+    )
+    .bind(venue_id)
+    .bind(q.after_seq)
+    .bind(q.from.map(ms))
+    .bind(q.to.map(ms))
+    .bind(q.actor_id.map(|a| a.to_string()))
+    .bind(q.action.as_deref())
+    .bind(i64::from(q.limit))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredAuditEvent {
+                seq: r.try_get("seq")?,
+                canonical: r.try_get("canonical")?,
+                prev_hash: r.try_get("prev_hash")?,
+                hash: r.try_get("hash")?,
+                at_ms: r.try_get("at_ms")?,
+                actor_id: r.try_get("actor_id")?,
+                action: r.try_get("action")?,
+            })
+        })
+        .collect()
+}

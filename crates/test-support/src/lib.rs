@@ -1,0 +1,13 @@
+//! What every whole-system test needs, written once: a fresh database on the backend the
+//! environment names (`VENUEDESK_TEST_DATABASE`), a live platform on a loopback port, and a
+//! proxy that can cut the network. Test code: a failed set-up panics with its reason.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod database;
+pub mod live;
+pub mod proxy;
+
+pub use database::{Backend, TestDatabase};
+pub use live::{Live, PASSWORD};
+pub use proxy::Proxy;
