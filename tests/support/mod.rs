@@ -38,9 +38,7 @@ pub struct Platform {
 impl Platform {
     pub async fn start() -> Platform {
         let dir = tempfile::tempdir().unwrap();
-        let store = venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display()))
-            .await
-            .unwrap();
+        let store = venuedesk_test_support::TestDatabase::fresh(dir.path()).await.open().await;
         let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
         let clock = OffsetClock::new();
         let platform = venuedesk_platform::app::build(

@@ -10,15 +10,14 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::net::TcpListener;
+use venuedesk_test_support::Proxy;
 
 const PASSWORD: &str = "Quiet-Lantern-Orbit-77!";
 
 async fn platform() -> (SocketAddr, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
+    let store = venuedesk_test_support::TestDatabase::fresh(dir.path()).await.open().await;
     let (master, _) = venuedesk_platform::crypto::MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
     let settings = venuedesk_platform::state::Settings { auth_requests_per_ip_minute: 10_000, ..Default::default() };
     let p = venuedesk_platform::app::build(
@@ -36,28 +35,10 @@ async fn platform() -> (SocketAddr, tempfile::TempDir) {
     (addr, dir)
 }
 
-/// Forwards to the platform while online; offline cuts and refuses connections.
-async fn proxy(upstream: SocketAddr) -> (String, watch::Sender<bool>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = watch::channel(true);
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut inbound, _)) = listener.accept().await else { return };
-            if !*rx.borrow() {
-                continue;
-            }
-            let mut rx = rx.clone();
-            tokio::spawn(async move {
-                let Ok(mut outbound) = TcpStream::connect(upstream).await else { return };
-                tokio::select! {
-                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                    _ = rx.wait_for(|on| !on) => {}
-                }
-            });
-        }
-    });
-    (base, tx)
+/// The network-cutting proxy every whole-system test shares.
+async fn proxy(upstream: SocketAddr) -> (String, Proxy) {
+    let proxy = Proxy::start(upstream).await;
+    (proxy.base.clone(), proxy)
 }
 
 /// Runs the CLI (off the async runtime) and returns (exit code, parsed JSON of stdout).
@@ -159,7 +140,7 @@ async fn a_front_desk_day_on_the_command_line() {
     let maud = made["booking"]["id"].as_str().unwrap().to_string();
 
     // Offline: reads from the cache, writes queued, sync says so with exit code 4.
-    online.send(false).unwrap();
+    online.set_online(false);
     let (code, queued) = venuedesk(
         d,
         &["bookings", "create", "--guest", "Nell", "--party", "2", "--at", &format!("{tomorrow} 20:00")],
@@ -178,7 +159,7 @@ async fn a_front_desk_day_on_the_command_line() {
     let (_, status) = venuedesk(d, &["status"], None).await;
     assert_eq!((status["online"].as_bool(), status["queued"].as_u64()), (Some(false), Some(2)));
 
-    online.send(true).unwrap();
+    online.set_online(true);
     let (code, synced) = venuedesk(d, &["sync"], None).await;
     assert_eq!(code, 0, "{synced}");
     assert_eq!(synced["sent"], 2);
@@ -246,7 +227,7 @@ async fn killing_the_cli_mid_sync_loses_and_doubles_nothing() {
     .await;
     assert_eq!(code, 0);
     // Thirty bookings made offline.
-    online.send(false).unwrap();
+    online.set_online(false);
     let day = (time::OffsetDateTime::now_utc() + time::Duration::days(2)).date().to_string();
     const N: usize = 30;
     for i in 0..N {
@@ -255,7 +236,7 @@ async fn killing_the_cli_mid_sync_loses_and_doubles_nothing() {
             venuedesk(d, &["bookings", "create", "--guest", &format!("K{i}"), "--party", "2", "--at", &at], None).await;
         assert_eq!((code, out["pending"].as_bool()), (0, Some(true)), "{out}");
     }
-    online.send(true).unwrap();
+    online.set_online(true);
     // Sync, killed at random moments, again and again.
     let mut state = 0x9e3779b97f4a7c15u64;
     for _ in 0..12 {

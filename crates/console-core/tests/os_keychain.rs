@@ -90,8 +90,7 @@ const PASSWORD: &str = "Quiet-Lantern-Orbit-77!";
 async fn platform_with(email: &str) -> (String, tempfile::TempDir) {
     use std::sync::Arc;
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
+    let store = venuedesk_test_support::TestDatabase::fresh(dir.path()).await.open().await;
     let (master, _) = venuedesk_platform::crypto::MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
     let platform = venuedesk_platform::app::build(
         store,

@@ -23,8 +23,7 @@ pub struct Demo {
 
 pub async fn demo_platform() -> Demo {
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        venuedesk_platform::app::open_store(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
+    let store = venuedesk_test_support::TestDatabase::fresh(dir.path()).await.open().await;
     let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
     let clock = OffsetClock::new();
     let settings = venuedesk_platform::state::Settings {

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::common::TestPlatform;
+use crate::common::{Backend, TestPlatform};
 use crate::venue_fixture::{booking, in_hours};
 
 /// RFC 8785 for the values audit events hold (objects, arrays, strings, integers, booleans,
@@ -105,26 +105,42 @@ async fn the_database_refuses_update_and_delete_and_verify_finds_tampering() {
         p.post_ok(&t.path("/bookings"), t.owner(), booking(&format!("G{i}"), 2, &in_hours(5 + i))).await;
     }
     let bin = env!("CARGO_BIN_EXE_venuedesk-platform");
-    let db_url = format!("sqlite://{}", p.db_path().display());
+    let db_url = p.db_url().to_string();
     let ok = std::process::Command::new(bin)
         .args(["audit", "verify", "--database", &db_url, "--venue", &t.vid])
         .output()
         .unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
+    let (seq, copy_url) = match p.database.backend {
+        Backend::Sqlite => tamper_with_a_sqlite_copy(&p).await,
+        Backend::Postgres => tamper_on_postgres(&p, &t.vid).await,
+    };
+    let broken = std::process::Command::new(bin)
+        .args(["audit", "verify", "--database", &copy_url, "--venue", &t.vid])
+        .output()
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(2));
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(out.contains(&format!("BROKEN at seq {seq}")), "{out}");
+}
 
-    // Triggers: no UPDATE, no DELETE, even with direct database access.
-    let url = format!("sqlite://{}", p.db_path().display());
+fn edited(canonical: &str) -> String {
+    let edited = canonical.replacen("\"party_size\":2", "\"party_size\":20", 1);
+    assert_ne!(edited, canonical, "the row holds a party size to edit");
+    edited
+}
+
+/// Triggers refuse UPDATE and DELETE even with direct access; a copy of the file with the
+/// triggers dropped gets one row edited. Returns the edited seq and the copy's URL.
+async fn tamper_with_a_sqlite_copy(p: &TestPlatform) -> (i64, String) {
+    let url = p.db_url().to_string();
     let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
     let upd = sqlx::query("UPDATE audit_events SET action = 'x' WHERE seq = 2").execute(&mut conn).await;
     assert!(upd.unwrap_err().to_string().contains("append-only"));
     let del = sqlx::query("DELETE FROM audit_events WHERE seq = 2").execute(&mut conn).await;
     assert!(del.unwrap_err().to_string().contains("append-only"));
-    drop(conn);
-
-    // A copy of the database with the triggers dropped and one row edited.
     let copy = p.dir.path().join("copy.db");
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{}'", copy.display()))).execute(&mut conn).await.unwrap();
     drop(conn);
     let copy_url = format!("sqlite://{}", copy.display());
@@ -135,20 +151,51 @@ async fn the_database_refuses_update_and_delete_and_verify_finds_tampering() {
             .fetch_one(&mut c)
             .await
             .unwrap();
-    let edited = canonical.replacen("\"party_size\":2", "\"party_size\":20", 1);
-    assert_ne!(edited, canonical, "the row holds a party size to edit");
     sqlx::query("UPDATE audit_events SET canonical = ? WHERE seq = ?")
-        .bind(edited)
+        .bind(edited(&canonical))
         .bind(seq)
         .execute(&mut c)
         .await
         .unwrap();
-    drop(c);
-    let broken = std::process::Command::new(bin)
-        .args(["audit", "verify", "--database", &copy_url, "--venue", &t.vid])
-        .output()
+    (seq, copy_url)
+}
+
+/// The owner (in the venue's context) cannot UPDATE, DELETE or TRUNCATE the audit table:
+/// the triggers hold for every role. A superuser disables them and edits one row in place.
+async fn tamper_on_postgres(p: &TestPlatform, vid: &str) -> (i64, String) {
+    use sqlx::Connection;
+    let mut owner = sqlx::PgConnection::connect(p.database.owner_url.as_deref().unwrap()).await.unwrap();
+    sqlx::query("SELECT set_config('venuedesk.venue_id', $1, false)").bind(vid).execute(&mut owner).await.unwrap();
+    for sql in [
+        "UPDATE audit_events SET action = 'x' WHERE seq = 2",
+        "DELETE FROM audit_events WHERE seq = 2",
+        "TRUNCATE audit_events",
+    ] {
+        let err = sqlx::query(sql).execute(&mut owner).await.unwrap_err().to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    let mut su = sqlx::PgConnection::connect(&p.database.superuser_url().unwrap()).await.unwrap();
+    sqlx::query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete")
+        .execute(&mut su)
+        .await
         .unwrap();
-    assert_eq!(broken.status.code(), Some(2));
-    let out = String::from_utf8_lossy(&broken.stdout);
-    assert!(out.contains(&format!("BROKEN at seq {seq}")), "{out}");
+    let (seq, canonical): (i64, String) = sqlx::query_as(
+        "SELECT seq, canonical FROM audit_events WHERE venue_id = $1::uuid AND action = 'booking.create' ORDER BY seq LIMIT 1",
+    )
+    .bind(vid)
+    .fetch_one(&mut su)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE audit_events SET canonical = $1 WHERE venue_id = $2::uuid AND seq = $3")
+        .bind(edited(&canonical))
+        .bind(vid)
+        .bind(seq)
+        .execute(&mut su)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete")
+        .execute(&mut su)
+        .await
+        .unwrap();
+    (seq, p.db_url().to_string())
 }

@@ -148,8 +148,7 @@ async fn counters_survive_a_restart_of_the_platform() {
     for _ in 0..5 {
         login_from(&p, "203.0.113.1", "persist@example.com", "Wrong-Guess-123!").await;
     }
-    let url = format!("sqlite://{}", p.db_path().display());
-    let store = venuedesk_platform::app::open_store(&url).await.unwrap();
+    let store = p.database.open().await;
     let lock = store.lockout("persist@example.com", p.clock_now()).await.unwrap();
     assert!(matches!(lock, venuedesk_platform::store::Admission::RetryAfter(_)), "{lock:?}");
 }

@@ -1,4 +1,5 @@
-//! A platform started in-process on 127.0.0.1:0 with its own temporary SQLite file,
+//! A platform started in-process on 127.0.0.1:0 with its own database (SQLite, or
+//! PostgreSQL when `VENUEDESK_TEST_DATABASE` names a server: see venuedesk-test-support),
 //! master key and a clock the test can move forward.
 
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use venuedesk_platform::app;
 use venuedesk_platform::clock::OffsetClock;
 use venuedesk_platform::crypto::MasterKey;
 use venuedesk_platform::state::{AppState, Settings};
+pub use venuedesk_test_support::database::{Backend, TestDatabase};
 
 pub const PASSWORD: &str = "Quiet-Lantern-Orbit-77!";
 
@@ -18,6 +20,7 @@ pub struct TestPlatform {
     pub client: reqwest::Client,
     pub clock: Arc<OffsetClock>,
     pub state: AppState,
+    pub database: TestDatabase,
     pub dir: TempDir,
     task: tokio::task::JoinHandle<()>,
 }
@@ -31,7 +34,7 @@ impl Drop for TestPlatform {
 /// Settings for most tests: the per-IP limit is raised so a test's many logins from
 /// 127.0.0.1 do not trip it (the brute-force tests use the real default).
 pub fn relaxed() -> Settings {
-    Settings { auth_requests_per_ip_minute: 10_000, ..Settings::default() }
+    venuedesk_test_support::live::relaxed()
 }
 
 impl TestPlatform {
@@ -41,8 +44,8 @@ impl TestPlatform {
 
     pub async fn start_with(settings: Settings) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("platform.db").display());
-        let store = app::open_store(&url).await.unwrap();
+        let database = TestDatabase::fresh(dir.path()).await;
+        let store = database.open().await;
         let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key")).unwrap();
         let clock = OffsetClock::new();
         let platform = app::build(store, master, settings, clock.clone(), "venuedesk-test".into()).await.unwrap();
@@ -52,11 +55,29 @@ impl TestPlatform {
         let task = tokio::spawn(async move {
             let _ = app::serve_http(listener, router, std::future::pending()).await;
         });
-        TestPlatform { base, client: reqwest::Client::new(), clock, state: platform.state, dir, task }
+        TestPlatform { base, client: reqwest::Client::new(), clock, state: platform.state, database, dir, task }
     }
 
-    pub fn db_path(&self) -> std::path::PathBuf {
-        self.dir.path().join("platform.db")
+    /// The database URL `serve` and `audit verify` are given.
+    pub fn db_url(&self) -> &str {
+        &self.database.url
+    }
+
+    /// Whether this run is on SQLite; a test of a SQLite-only property (its file's free
+    /// pages, `VACUUM INTO` copies) says so and checks nothing on PostgreSQL.
+    pub fn on_sqlite(&self, what: &str) -> bool {
+        let sqlite = self.database.backend == Backend::Sqlite;
+        if !sqlite {
+            eprintln!("SQLite only, not run on PostgreSQL: {what}");
+        }
+        sqlite
+    }
+
+    /// Everything the database holds at rest, as bytes to search: SQLite's file and WAL;
+    /// on PostgreSQL every row of every table read as the superuser (past row-level
+    /// security), with binary columns as hex — search with [`stored_contains`].
+    pub async fn stored_bytes(&self) -> Vec<u8> {
+        self.database.stored_bytes().await
     }
 
     pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
@@ -142,4 +163,11 @@ pub async fn expect_problem(res: Response, status: u16, code: &str) -> Value {
     assert!(body["title"].is_string());
     assert_eq!(body["request_id"].as_str(), rid.as_deref(), "problem request_id matches the header");
     body
+}
+
+/// Whether `needle` is in what [`TestPlatform::stored_bytes`] returned, raw or hex-encoded
+/// (PostgreSQL renders binary columns as hex).
+pub fn stored_contains(hay: &[u8], needle: &[u8]) -> bool {
+    let hex = hex::encode(needle);
+    hay.windows(needle.len()).any(|w| w == needle) || hay.windows(hex.len()).any(|w| w == hex.as_bytes())
 }

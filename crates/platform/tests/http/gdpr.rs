@@ -5,19 +5,11 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{TestPlatform, expect_problem};
+use crate::common::{TestPlatform, expect_problem, stored_contains};
 use crate::venue_fixture::{booking, in_hours};
 
-fn raw_db(p: &TestPlatform) -> Vec<u8> {
-    let mut raw = std::fs::read(p.db_path()).unwrap();
-    if let Ok(wal) = std::fs::read(p.db_path().with_extension("db-wal")) {
-        raw.extend(wal);
-    }
-    raw
-}
-
 fn contains(hay: &[u8], needle: &str) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+    stored_contains(hay, needle.as_bytes())
 }
 
 #[tokio::test]
@@ -67,7 +59,7 @@ async fn export_then_erase_then_nothing_personal_comes_back() {
     ];
 
     // At rest: none of it is in the database file in plaintext.
-    let raw = raw_db(&p);
+    let raw = p.stored_bytes().await;
     for s in secrets {
         assert!(!contains(&raw, s), "{s} is in the database file in plaintext");
     }
@@ -113,7 +105,7 @@ async fn export_then_erase_then_nothing_personal_comes_back() {
 
     // The audit chain is untouched and still verifies.
     let bin = env!("CARGO_BIN_EXE_venuedesk-platform");
-    let url = format!("sqlite://{}", p.db_path().display());
+    let url = p.db_url().to_string();
     let out = std::process::Command::new(bin)
         .args(["audit", "verify", "--database", &url, "--venue", &t.vid])
         .output()
@@ -140,7 +132,7 @@ async fn export_then_erase_then_nothing_personal_comes_back() {
     let mut relink = booking("Someone", 2, &in_hours(9));
     relink["customer_id"] = json!(cid);
     expect_problem(p.send(Method::POST, &t.path("/bookings"), m, Some(relink)).await, 404, "not_found").await;
-    let raw = raw_db(&p);
+    let raw = p.stored_bytes().await;
     for s in secrets {
         assert!(!contains(&raw, s), "{s} is in the database file after erasure");
     }

@@ -117,6 +117,7 @@ async fn operational_endpoints() {
 /// Every route the platform serves, with whether it needs a bearer token.
 const ROUTES: &[(&str, &str, bool)] = &[
     ("get", "/healthz", false),
+    ("get", "/readyz", false),
     ("get", "/.well-known/jwks.json", false),
     ("get", "/.well-known/security.txt", false),
     ("post", "/v1/auth/signup", false),
@@ -218,9 +219,12 @@ async fn openapi_documents_every_route_and_its_errors() {
         if params.iter().any(|p| p["name"] == "If-Match") {
             assert!(responses.contains_key("412") && responses.contains_key("428"), "{method} {path}");
         }
-        // Every error response is a problem document.
+        // Every error response is a problem document, but the health probes' 503, which
+        // the contract gives as `{"status": "unavailable"}`.
         for (status, r) in responses {
-            if status.starts_with('4') || status.starts_with('5') {
+            if status == "503" && matches!(*path, "/healthz" | "/readyz") {
+                assert!(r["content"]["application/json"].is_object(), "{method} {path} {status}");
+            } else if status.starts_with('4') || status.starts_with('5') {
                 assert!(r["content"]["application/problem+json"].is_object(), "{method} {path} {status}");
             }
         }

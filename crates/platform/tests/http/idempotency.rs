@@ -92,12 +92,9 @@ async fn replay_returns_the_stored_answer_and_mismatch_is_refused() {
     assert_eq!(res.json::<Value>().await.unwrap(), original);
 
     // The stored answer holds a TOTP secret: it is sealed at rest.
-    let mut raw = std::fs::read(p.db_path()).unwrap();
-    if let Ok(wal) = std::fs::read(p.db_path().with_extension("db-wal")) {
-        raw.extend(wal);
-    }
+    let raw = p.stored_bytes().await;
     let secret = first["secret"].as_str().unwrap().as_bytes();
-    assert!(!raw.windows(secret.len()).any(|w| w == secret), "stored response is encrypted");
+    assert!(!crate::common::stored_contains(&raw, secret), "stored response is encrypted");
 
     // After 24 hours the key is forgotten and the request is new.
     p.clock.advance(Duration::hours(24) + Duration::seconds(1));

@@ -114,8 +114,7 @@ async fn the_signing_key_survives_a_restart_and_is_stored_sealed() {
     let p = TestPlatform::start().await;
     let a = p.user_with_session("m2@example.com").await;
     // A second platform over the same database and master key verifies the same tokens.
-    let url = format!("sqlite://{}", p.db_path().display());
-    let store = venuedesk_platform::app::open_store(&url).await.unwrap();
+    let store = p.database.open().await;
     let (master, created) =
         venuedesk_platform::crypto::MasterKey::load_or_create(&p.dir.path().join("master.key")).unwrap();
     assert!(!created);
@@ -132,10 +131,7 @@ async fn the_signing_key_survives_a_restart_and_is_stored_sealed() {
     let claims = other.state.tokens.verify(a["access_token"].as_str().unwrap(), p.clock.now()).unwrap();
     assert_eq!(claims.sid.to_string(), a["session_id"].as_str().unwrap());
     // The private key is not in the database file in the clear (PKCS#8 Ed25519 prefix).
-    let mut raw = std::fs::read(p.db_path()).unwrap();
-    if let Ok(wal) = std::fs::read(p.db_path().with_extension("db-wal")) {
-        raw.extend(wal);
-    }
+    let raw = p.stored_bytes().await;
     let pkcs8_prefix: &[u8] = &[0x30, 0x53, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70];
-    assert!(!raw.windows(pkcs8_prefix.len()).any(|w| w == pkcs8_prefix));
+    assert!(!crate::common::stored_contains(&raw, pkcs8_prefix));
 }

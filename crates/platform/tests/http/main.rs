@@ -19,6 +19,7 @@ mod jwt;
 mod logs;
 mod mfa;
 mod permission_matrix;
+mod postgres;
 mod refresh;
 mod tls;
 mod venue_bad_input;

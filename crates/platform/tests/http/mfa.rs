@@ -214,11 +214,8 @@ async fn changing_mfa_needs_the_password_and_a_code() {
 async fn the_totp_secret_is_not_stored_in_plaintext() {
     let p = TestPlatform::start().await;
     let (_, secret, codes) = enrolled(&p, "z@example.com").await;
-    let mut raw = std::fs::read(p.db_path()).unwrap();
-    if let Ok(wal) = std::fs::read(p.db_path().with_extension("db-wal")) {
-        raw.extend(wal);
-    }
-    let hay = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    let raw = p.stored_bytes().await;
+    let hay = |needle: &[u8]| crate::common::stored_contains(&raw, needle);
     assert!(!hay(&secret), "raw secret bytes");
     assert!(!hay(totp::base32(&secret).as_bytes()), "base32 secret");
     assert!(!hay(codes[0].as_bytes()), "recovery code");

@@ -258,7 +258,7 @@ async fn twenty_parallel_bookings_for_the_last_four_seats() {
     assert_eq!(seats, 10);
     // Twenty concurrent writers (and sixteen refusals) did not fork the audit chain.
     let bin = env!("CARGO_BIN_EXE_venuedesk-platform");
-    let url = format!("sqlite://{}", p.db_path().display());
+    let url = p.db_url().to_string();
     let out = std::process::Command::new(bin)
         .args(["audit", "verify", "--database", &url, "--venue", &t.vid])
         .output()
