@@ -5,7 +5,11 @@ set -euo pipefail
 
 # Building: a C compiler for ring and the bundled SQLite/SQLCipher, pkg-config, libdbus for
 # the keychain crate and libcrypto (libssl-dev) for SQLCipher. Testing the real keychain: a D-Bus session, GNOME Keyring, secret-tool.
-VENUEDESK_APT_PACKAGES=(build-essential pkg-config ca-certificates curl libdbus-1-dev libssl-dev dbus-daemon gnome-keyring libsecret-tools)
+# The PostgreSQL backend: PostgreSQL 15 for the throwaway clusters of scripts/pg-cluster.sh
+# (installing it may start Debian's own cluster on 5432; it is never used) and HAProxy for
+# scripts/load-balancer-check.sh.
+VENUEDESK_APT_PACKAGES=(build-essential pkg-config ca-certificates curl libdbus-1-dev libssl-dev dbus-daemon gnome-keyring libsecret-tools
+  postgresql-15 haproxy)
 # The desktop console: WebKitGTK and friends to build it; Xvfb, WebKitWebDriver and xdotool
 # (answers the native save dialog) to drive the real window; Chromium for the UI's
 # accessibility checks. Installed with their recommended packages (fonts, GL, codecs),

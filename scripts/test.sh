@@ -34,7 +34,22 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== tests: unit and whole-system (every workspace test binary, built once, run by cargo-nextest)"
 command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked --quiet
+echo "   (on SQLite, the embedded default)"
 cargo nextest run --workspace --no-fail-fast
+
+echo "== the same whole-system tests on PostgreSQL 15 (a throwaway cluster), plus what only it needs"
+PG_DIR="$(mktemp -d /tmp/venuedesk-pg.XXXXXX)"
+stop_postgres() { scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true; }
+trap stop_postgres EXIT
+PG_URL="$(scripts/pg-cluster.sh start "$PG_DIR")"
+export VENUEDESK_TEST_DATABASE="$PG_URL"
+# Every integration test binary but the keychain and window ones (run below), with the
+# PostgreSQL-only tests (ignored on SQLite) included.
+cargo nextest run --workspace --no-fail-fast --run-ignored all \
+  -E 'kind(test) & !binary(os_keychain) & !binary(cli) & !binary(desktop_e2e)'
+echo "== several nodes behind HAProxy (docs/deploy/haproxy.cfg) on PostgreSQL"
+./scripts/load-balancer-check.sh target/debug/venuedesk-platform
+unset VENUEDESK_TEST_DATABASE
 echo "== the UI's TypeScript types are the ones generated from Rust (ts-rs, during the tests)"
 git diff --exit-code -- ui/src/lib/bindings
 if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
@@ -47,7 +62,7 @@ echo "== desktop console, built as shipped (UI embedded, desktop profile)"
 cargo build --profile desktop -p venuedesk-console --features custom-protocol
 
 echo "== the real OS keychain and the real window: a private D-Bus session with GNOME Keyring"
-dbus-run-session -- bash -c '
+PG_URL="$PG_URL" dbus-run-session -- bash -c '
   set -euo pipefail
   # A throwaway login keyring in a temporary data directory, unlocked for this session
   # (an empty password would make the daemon prompt on a display).
@@ -56,5 +71,8 @@ dbus-run-session -- bash -c '
   eval "$(printf "venuedesk-ci" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"
   # From the same build as above: only the tests that need the keychain (marked ignored).
   cargo nextest run --workspace --no-fail-fast --run-ignored ignored-only -E "binary(os_keychain) | binary(cli)"
+  echo "   (the keychain and CLI tests again, their platform on PostgreSQL)"
+  VENUEDESK_TEST_DATABASE="$PG_URL" \
+    cargo nextest run --workspace --no-fail-fast --run-ignored ignored-only -E "binary(os_keychain) | binary(cli)"
   ./scripts/e2e.sh
 '
