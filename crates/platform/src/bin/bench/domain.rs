@@ -15,7 +15,7 @@ use venuedesk_platform::store::{DocRecord, DocWrite, Entity};
 
 use super::{PASSWORD, Target, ms, percentile, start};
 
-const CLIENTS: usize = 32;
+pub(super) const CLIENTS: usize = 32;
 
 /// Peak resident memory of this process so far (VmHWM), in MiB.
 fn peak_rss_mib() -> f64 {
@@ -49,20 +49,22 @@ async fn owner_and_venue(t: &Target, name: &str) -> Result<(String, String)> {
     Ok((token, v["id"].as_str().context("venue id")?.to_string()))
 }
 
-async fn api_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
+/// Booking creates through the API from 32 clients, spread over the target's nodes.
+pub(super) async fn api_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
     let (token, vid) = owner_and_venue(t, "api").await?;
     let counter = Arc::new(AtomicU64::new(0));
     let begin = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
+    for client in 0..CLIENTS {
         let (t, token, vid, counter) = (t.clone(), token.clone(), vid.clone(), counter.clone());
+        let base = t.bases[client % t.bases.len()].clone();
         tasks.push(tokio::spawn(async move {
             while begin.elapsed() < run_for {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let at = start_at(n).format(&time::format_description::well_known::Rfc3339)?;
                 let res = t
                     .client
-                    .post(format!("{}/v1/venues/{vid}/bookings", t.base))
+                    .post(format!("{base}/v1/venues/{vid}/bookings"))
                     .bearer_auth(&token)
                     .header("Idempotency-Key", Uuid::new_v4().to_string())
                     .json(&json!({"guest_name": format!("Guest {n}"), "party_size": 2, "starts_at": at, "duration_minutes": 90}))
@@ -83,7 +85,7 @@ async fn api_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
 
 /// The same writes the API makes (sealed document, capacity check, audit event, change
 /// feed row, one transaction each), straight to the store: the design's physical limit.
-async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
+pub(super) async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
     let (_, vid) = owner_and_venue(t, "direct").await?;
     let vid: Uuid = vid.parse()?;
     let counter = Arc::new(AtomicU64::new(0));
@@ -148,7 +150,7 @@ async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
     Ok(counter.load(Ordering::Relaxed) as f64 / begin.elapsed().as_secs_f64())
 }
 
-async fn day_view_p99(t: &Arc<Target>, run_for: Duration) -> Result<(Duration, Duration, usize)> {
+pub(super) async fn day_view_p99(t: &Arc<Target>, run_for: Duration) -> Result<(Duration, Duration, usize)> {
     let (token, vid) = owner_and_venue(t, "dayview").await?;
     let day = (time::OffsetDateTime::now_utc() + time::Duration::days(2)).date();
     for i in 0..50 {

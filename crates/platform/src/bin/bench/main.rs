@@ -39,15 +39,33 @@ enum Bench {
         #[arg(long, default_value_t = 1_000_000)]
         audit_events: u64,
     },
+    /// The auth and domain runs on SQLite and PostgreSQL side by side, then booking
+    /// creates over 1, 2 and 3 nodes on one PostgreSQL database.
+    Postgres {
+        /// An owner role's URL on a server where it may create databases (one per run).
+        #[arg(long, env = "VENUEDESK_BENCH_DATABASE")]
+        database: String,
+        /// The application role (and its password) the nodes serve as.
+        #[arg(long, default_value = "venuedesk_app")]
+        app_role: String,
+        #[arg(long, default_value = "venuedesk_app")]
+        app_password: String,
+        /// Seconds each measurement runs.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
 }
 
 const PASSWORD: &str = "Bench-Mark-Phrase-2026!";
 
 mod domain;
 mod overlap;
+mod postgres;
 
 struct Target {
     base: String,
+    /// Every node's base URL (one unless several nodes share the database).
+    bases: Vec<String>,
     client: reqwest::Client,
     state: venuedesk_platform::state::AppState,
     dir: tempfile::TempDir,
@@ -56,18 +74,29 @@ struct Target {
 async fn start() -> Result<Target> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store = app::open_store(&url).await?;
-    let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key"))?;
-    // The storm's logins come from many addresses through a trusted proxy, as behind a
-    // load balancer; the per-IP limit stays at its default of 20 a minute.
-    let settings = Settings { trusted_proxies: vec!["127.0.0.1/32".parse()?], ..Settings::default() };
-    let platform = app::build(store, master, settings, Arc::new(SystemClock), "venuedesk-bench".into()).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = platform.state.clone();
-    tokio::spawn(app::serve_http(listener, platform.router, std::future::pending()));
+    start_nodes(&url, 1, dir).await
+}
+
+/// `nodes` platforms in this process over one database (each with its own pool, key ring
+/// and state, as separate `serve` processes would have), sharing one master key.
+async fn start_nodes(url: &str, nodes: usize, dir: tempfile::TempDir) -> Result<Target> {
+    let mut bases = Vec::new();
+    let mut first_state = None;
+    for _ in 0..nodes.max(1) {
+        let store = app::open_serving_store(url, postgres::bench_pool()).await?;
+        let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key"))?;
+        // The storm's logins come from many addresses through a trusted proxy, as behind a
+        // load balancer; the per-IP limit stays at its default of 20 a minute.
+        let settings = Settings { trusted_proxies: vec!["127.0.0.1/32".parse()?], ..Settings::default() };
+        let platform = app::build(store, master, settings, Arc::new(SystemClock), "venuedesk-bench".into()).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        bases.push(format!("http://{}", listener.local_addr()?));
+        first_state.get_or_insert(platform.state.clone());
+        tokio::spawn(app::serve_http(listener, platform.router, std::future::pending()));
+    }
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
-    Ok(Target { base, client, state, dir })
+    let state = first_state.context("no node started")?;
+    Ok(Target { base: bases[0].clone(), bases, client, state, dir })
 }
 
 static NEXT_IP: AtomicU64 = AtomicU64::new(1);
@@ -151,12 +180,20 @@ async fn rotations(t: &Arc<Target>, clients: usize, run_for: Duration) -> Result
 
 /// The same rotations straight through the store, 32 tasks, no HTTP: the storage limit.
 async fn direct_rotations(tasks: usize, run_for: Duration) -> Result<f64> {
-    use time::OffsetDateTime;
-    use uuid::Uuid;
-    use venuedesk_platform::store::{NewRefreshToken, NewSecurityEvent, NewSession, RotateRequest, UserRecord};
     let dir = tempfile::tempdir()?;
     let store = app::open_store(&format!("sqlite://{}", dir.path().join("direct.db").display())).await?;
     store.migrate().await?;
+    direct_rotations_on(store, tasks, run_for).await
+}
+
+async fn direct_rotations_on(
+    store: Arc<dyn venuedesk_platform::store::Store>,
+    tasks: usize,
+    run_for: Duration,
+) -> Result<f64> {
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+    use venuedesk_platform::store::{NewRefreshToken, NewSecurityEvent, NewSession, RotateRequest, UserRecord};
     let now = OffsetDateTime::now_utc();
     let user = UserRecord {
         id: Uuid::now_v7(),
@@ -322,5 +359,8 @@ async fn main() -> Result<()> {
     match Cli::parse().command {
         Bench::Auth { seconds } => auth(seconds).await,
         Bench::Domain { seconds, audit_events } => domain::run(seconds, audit_events).await,
+        Bench::Postgres { database, app_role, app_password, seconds } => {
+            postgres::run(&database, &app_role, &app_password, seconds).await
+        }
     }
 }
