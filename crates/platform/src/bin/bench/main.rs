@@ -156,6 +156,9 @@ async fn rotations(t: &Arc<Target>, clients: usize, run_for: Duration) -> Result
                 let res = t
                     .client
                     .post(format!("{}/v1/auth/refresh", t.base))
+                    // Many clients behind a load balancer: the per-IP refresh limit (60 a
+                    // minute) is not what this measures.
+                    .header("X-Forwarded-For", fresh_ip())
                     .json(&json!({"refresh_token": token}))
                     .send()
                     .await?;

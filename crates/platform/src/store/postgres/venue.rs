@@ -10,7 +10,7 @@ use venuedesk_api::permission::{BuiltinRole, PermissionSet};
 
 use super::{ERASED_SUBJECT, PgStore, Tx, conflict_or};
 use crate::audit::{AuditDraft, GENESIS, chain};
-use crate::domain::capacity;
+use crate::domain::{capacity, last_owner};
 use crate::store::*;
 
 fn refused(e: DomainError) -> StoreError {
@@ -412,12 +412,11 @@ pub(super) async fn set_member_role(
         return Err(refused(DomainError::VersionMismatch(version)));
     }
     // The last-owner rule holds across nodes: the venue lock orders two demotions.
-    if is_owner_role(&mut tx, venue_id, current_role).await?
-        && !is_owner_role(&mut tx, venue_id, role_id).await?
-        && other_owners(&mut tx, venue_id, user_id).await? == 0
-    {
-        return Err(refused(DomainError::LastOwner));
-    }
+    let change = last_owner::OwnerChange {
+        is_owner_now: is_owner_role(&mut tx, venue_id, current_role).await?,
+        stays_owner: is_owner_role(&mut tx, venue_id, role_id).await?,
+    };
+    last_owner::check(change, other_owners(&mut tx, venue_id, user_id).await?).map_err(refused)?;
     sqlx::query("UPDATE members SET role_id = $1, version = version + 1 WHERE venue_id = $2 AND user_id = $3")
         .bind(role_id)
         .bind(venue_id)
@@ -441,9 +440,9 @@ pub(super) async fn remove_member(s: &PgStore, venue_id: Uuid, user_id: Uuid, au
         .fetch_optional(&mut *tx)
         .await?;
     let Some(role) = role else { return Err(refused(DomainError::NotFound)) };
-    if is_owner_role(&mut tx, venue_id, role).await? && other_owners(&mut tx, venue_id, user_id).await? == 0 {
-        return Err(refused(DomainError::LastOwner));
-    }
+    let change =
+        last_owner::OwnerChange { is_owner_now: is_owner_role(&mut tx, venue_id, role).await?, stays_owner: false };
+    last_owner::check(change, other_owners(&mut tx, venue_id, user_id).await?).map_err(refused)?;
     sqlx::query("DELETE FROM members WHERE venue_id = $1 AND user_id = $2")
         .bind(venue_id)
         .bind(user_id)

@@ -7,7 +7,7 @@ use venuedesk_api::permission::{BuiltinRole, PermissionSet};
 
 use super::{SqliteStore, conflict_or, from_ms, ms, uuid};
 use crate::audit::{AuditDraft, GENESIS, chain};
-use crate::domain::capacity;
+use crate::domain::{capacity, last_owner};
 use crate::store::*;
 
 type Tx<'a> = Transaction<'a, Sqlite>;
@@ -410,12 +410,11 @@ pub(super) async fn set_member_role(
     if version != expected {
         return Err(refused(DomainError::VersionMismatch(version)));
     }
-    if is_owner_role(&mut tx, venue_id, &current_role).await?
-        && !is_owner_role(&mut tx, venue_id, &role_id.to_string()).await?
-        && other_owners(&mut tx, venue_id, user_id).await? == 0
-    {
-        return Err(refused(DomainError::LastOwner));
-    }
+    let change = last_owner::OwnerChange {
+        is_owner_now: is_owner_role(&mut tx, venue_id, &current_role).await?,
+        stays_owner: is_owner_role(&mut tx, venue_id, &role_id.to_string()).await?,
+    };
+    last_owner::check(change, other_owners(&mut tx, venue_id, user_id).await?).map_err(refused)?;
     sqlx::query("UPDATE members SET role_id = ?, version = version + 1 WHERE venue_id = ? AND user_id = ?")
         .bind(role_id.to_string())
         .bind(venue_id.to_string())
@@ -445,9 +444,9 @@ pub(super) async fn remove_member(
         .fetch_optional(&mut *tx)
         .await?;
     let Some(role) = role else { return Err(refused(DomainError::NotFound)) };
-    if is_owner_role(&mut tx, venue_id, &role).await? && other_owners(&mut tx, venue_id, user_id).await? == 0 {
-        return Err(refused(DomainError::LastOwner));
-    }
+    let change =
+        last_owner::OwnerChange { is_owner_now: is_owner_role(&mut tx, venue_id, &role).await?, stays_owner: false };
+    last_owner::check(change, other_owners(&mut tx, venue_id, user_id).await?).map_err(refused)?;
     sqlx::query("DELETE FROM members WHERE venue_id = ? AND user_id = ?")
         .bind(venue_id.to_string())
         .bind(user_id.to_string())
