@@ -4,6 +4,7 @@
 //! responses carry secrets, and kept 24 hours.
 
 pub mod key;
+pub mod stored_record;
 
 use axum::body::Body;
 use axum::extract::{Request, State};

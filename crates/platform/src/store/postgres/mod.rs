@@ -52,8 +52,7 @@ pub struct PgStore {
     pool: PgPool,
 }
 
-/// `subject` of an idempotency record whose stored answer was erased with its subject.
-const ERASED_SUBJECT: &str = "erased";
+pub(super) use crate::idempotency::stored_record::{self, ERASED_SUBJECT, StoredRecord};
 
 /// How long a write waits for a venue's (or a key's) lock before giving up and retrying.
 const LOCK_TIMEOUT: &str = "10s";
@@ -369,27 +368,15 @@ impl PgStore {
         .await?;
         let now_ms = ms(now);
         if let Some(row) = row {
-            let expires_at: i64 = row.try_get("expires_at")?;
-            let stored_fp: Vec<u8> = row.try_get("fingerprint")?;
-            let locked_until: Option<i64> = row.try_get("locked_until")?;
-            let response: Option<Vec<u8>> = row.try_get("response_enc")?;
-            let erased = row.try_get::<Option<&str>, _>("subject")? == Some(ERASED_SUBJECT);
-            if erased && expires_at > now_ms {
-                return Ok(if stored_fp.as_slice() != fingerprint.as_slice() {
-                    IdempotencyBegin::FingerprintMismatch
-                } else {
-                    IdempotencyBegin::Erased
-                });
-            }
-            let abandoned = response.is_none() && locked_until.is_none_or(|l| l <= now_ms);
-            if expires_at > now_ms && !abandoned {
-                if stored_fp.as_slice() != fingerprint.as_slice() {
-                    return Ok(IdempotencyBegin::FingerprintMismatch);
-                }
-                return Ok(match response {
-                    Some(r) => IdempotencyBegin::Replay(r),
-                    None => IdempotencyBegin::InFlight,
-                });
+            let stored = StoredRecord {
+                fingerprint: row.try_get("fingerprint")?,
+                locked_until: row.try_get("locked_until")?,
+                response: row.try_get("response_enc")?,
+                expires_at: row.try_get("expires_at")?,
+                subject: row.try_get("subject")?,
+            };
+            if let Some(answer) = stored_record::decide(stored, &fingerprint, now_ms) {
+                return Ok(answer);
             }
             sqlx::query("DELETE FROM idempotency_records WHERE scope = $1 AND key = $2")
                 .bind(scope)

@@ -27,8 +27,7 @@ pub struct SqliteStore {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// `subject` of an idempotency record whose stored answer was erased with its subject.
-pub(super) const ERASED_SUBJECT: &str = "erased";
+pub(super) use crate::idempotency::stored_record::{self, ERASED_SUBJECT, StoredRecord};
 
 pub(super) use super::{from_ms, ms};
 
@@ -916,27 +915,15 @@ impl GuardStore for SqliteStore {
             .await?;
         let now_ms = ms(now);
         if let Some(row) = row {
-            let expires_at: i64 = row.try_get("expires_at")?;
-            let stored_fp: Vec<u8> = row.try_get("fingerprint")?;
-            let locked_until: Option<i64> = row.try_get("locked_until")?;
-            let response: Option<Vec<u8>> = row.try_get("response_enc")?;
-            let erased = row.try_get::<Option<&str>, _>("subject")? == Some(ERASED_SUBJECT);
-            if erased && expires_at > now_ms {
-                return Ok(if stored_fp.as_slice() != fingerprint.as_slice() {
-                    IdempotencyBegin::FingerprintMismatch
-                } else {
-                    IdempotencyBegin::Erased
-                });
-            }
-            let abandoned = response.is_none() && locked_until.is_none_or(|l| l <= now_ms);
-            if expires_at > now_ms && !abandoned {
-                if stored_fp.as_slice() != fingerprint.as_slice() {
-                    return Ok(IdempotencyBegin::FingerprintMismatch);
-                }
-                return Ok(match response {
-                    Some(r) => IdempotencyBegin::Replay(r),
-                    None => IdempotencyBegin::InFlight,
-                });
+            let stored = StoredRecord {
+                fingerprint: row.try_get("fingerprint")?,
+                locked_until: row.try_get("locked_until")?,
+                response: row.try_get("response_enc")?,
+                expires_at: row.try_get("expires_at")?,
+                subject: row.try_get("subject")?,
+            };
+            if let Some(answer) = stored_record::decide(stored, &fingerprint, now_ms) {
+                return Ok(answer);
             }
             sqlx::query("DELETE FROM idempotency_records WHERE scope = ? AND key = ?")
                 .bind(scope)
