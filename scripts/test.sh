@@ -34,8 +34,12 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== tests: unit and whole-system (every workspace test binary, built once, run by cargo-nextest)"
 command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked --quiet
+# One build for everything below, the desktop console included: its binary embeds the UI
+# built above (custom-protocol), so the real-window test drives the app as shipped, from
+# this same build (a separate release build of the app took ~15 minutes on two cores).
+FEATURES=(--features venuedesk-console/custom-protocol)
 echo "   (on SQLite, the embedded default)"
-cargo nextest run --workspace --no-fail-fast
+cargo nextest run --workspace "${FEATURES[@]}" --no-fail-fast
 
 echo "== the same whole-system tests on PostgreSQL 15 (a throwaway cluster), plus what only it needs"
 PG_DIR="$(mktemp -d /tmp/venuedesk-pg.XXXXXX)"
@@ -45,7 +49,7 @@ PG_URL="$(scripts/pg-cluster.sh start "$PG_DIR")"
 export VENUEDESK_TEST_DATABASE="$PG_URL"
 # Every integration test binary but the keychain and window ones (run below), with the
 # PostgreSQL-only tests (ignored on SQLite) included.
-cargo nextest run --workspace --no-fail-fast --run-ignored all \
+cargo nextest run --workspace "${FEATURES[@]}" --no-fail-fast --run-ignored all \
   -E 'kind(test) & !binary(os_keychain) & !binary(cli) & !binary(desktop_e2e)'
 echo "== several nodes behind HAProxy (docs/deploy/haproxy.cfg) on PostgreSQL"
 ./scripts/load-balancer-check.sh target/debug/venuedesk-platform
@@ -58,9 +62,6 @@ if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
 fi
 echo "== schemathesis: the running platform fuzzed from its own /openapi.json, with a real token"
 ./scripts/schemathesis.sh target/debug/venuedesk-platform
-echo "== desktop console, built as shipped (UI embedded, desktop profile)"
-cargo build --profile desktop -p venuedesk-console --features custom-protocol
-
 echo "== the real OS keychain and the real window: a private D-Bus session with GNOME Keyring"
 PG_URL="$PG_URL" dbus-run-session -- bash -c '
   set -euo pipefail
@@ -70,9 +71,9 @@ PG_URL="$PG_URL" dbus-run-session -- bash -c '
   export XDG_DATA_HOME
   eval "$(printf "venuedesk-ci" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"
   # From the same build as above: only the tests that need the keychain (marked ignored).
-  cargo nextest run --workspace --no-fail-fast --run-ignored ignored-only -E "binary(os_keychain) | binary(cli)"
+  cargo nextest run --workspace --features venuedesk-console/custom-protocol --no-fail-fast --run-ignored ignored-only -E "binary(os_keychain) | binary(cli)"
   echo "   (the keychain and CLI tests again, their platform on PostgreSQL)"
   VENUEDESK_TEST_DATABASE="$PG_URL" \
-    cargo nextest run --workspace --no-fail-fast --run-ignored ignored-only -E "binary(os_keychain) | binary(cli)"
+    cargo nextest run --workspace --features venuedesk-console/custom-protocol --no-fail-fast --run-ignored ignored-only -E "binary(os_keychain) | binary(cli)"
   ./scripts/e2e.sh
 '
