@@ -4,6 +4,7 @@
 pub mod audit_chain;
 pub mod auth;
 pub mod booking_status;
+pub mod integrations;
 pub mod me;
 pub mod order_status;
 pub mod permission;

@@ -46,6 +46,9 @@ permissions! {
     AuditRead => ("audit:read", 12),
     AuditExport => ("audit:export", 13),
     SettingsManage => ("settings:manage", 14),
+    ApiClientsManage => ("api_clients:manage", 15),
+    WebhooksManage => ("webhooks:manage", 16),
+    PaymentsManage => ("payments:manage", 17),
 }
 
 impl std::fmt::Display for Permission {
@@ -150,9 +153,9 @@ mod tests {
 
     #[test]
     fn names_bits_and_roles() {
-        assert_eq!(Permission::ALL.len(), 15);
+        assert_eq!(Permission::ALL.len(), 18);
         let all = PermissionSet::all();
-        assert_eq!(all.names().len(), 15);
+        assert_eq!(all.names().len(), 18);
         assert_eq!(PermissionSet::parse(&all.names()).unwrap(), all);
         assert_eq!(PermissionSet::parse(&["nope".into()]).unwrap_err(), "nope");
         let kitchen = BuiltinRole::Kitchen.permissions();

@@ -43,6 +43,7 @@ problem_codes! {
     RefreshTokenInvalid => ("refresh_token_invalid", 401, "Refresh token invalid"),
     RefreshTokenReused => ("refresh_token_reused", 401, "Refresh token reused"),
     Forbidden => ("forbidden", 403, "Forbidden"),
+    OriginNotAllowed => ("origin_not_allowed", 403, "Origin not allowed"),
     MfaRequired => ("mfa_required", 403, "MFA required"),
     NotFound => ("not_found", 404, "Not found"),
     MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed"),

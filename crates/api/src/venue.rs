@@ -386,7 +386,7 @@ pub struct ChangeFeed {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditActor {
-    /// `user` or `system`.
+    /// `user`, `api_client` or `system`.
     #[serde(rename = "type")]
     pub kind: String,
     pub id: Option<Uuid>,

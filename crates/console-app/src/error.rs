@@ -77,6 +77,7 @@ codes! {
         RefreshTokenInvalid => "refresh_token_invalid",
         RefreshTokenReused => "refresh_token_reused",
         Forbidden => "forbidden",
+        OriginNotAllowed => "origin_not_allowed",
         MfaRequired => "mfa_required",
         NotFound => "not_found",
         MethodNotAllowed => "method_not_allowed",

@@ -121,6 +121,8 @@ pub async fn build(
         .fallback(http::not_found)
         .with_state(state.clone());
     let router = http::layer_all(router, state.clone());
+    // Every node delivers webhooks; the store keeps them from sending one twice at once.
+    crate::webhooks::worker::spawn(state.clone());
     Ok(Platform { state, router })
 }
 

@@ -122,6 +122,10 @@ pub struct ServeArgs {
     /// `Policy:` of /.well-known/security.txt.
     #[arg(long, env = "VENUEDESK_SECURITY_POLICY", default_value = "https://venuedesk.invalid/security-policy")]
     pub security_policy: String,
+    /// Let webhooks target loopback, private and link-local addresses, and `http://`
+    /// (tests and local use only: it lifts the SSRF defence).
+    #[arg(long, env = "VENUEDESK_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
 }
 
 fn parse_net(s: &str) -> Result<IpNet, String> {

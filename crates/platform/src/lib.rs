@@ -18,3 +18,4 @@ pub mod routes;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod webhooks;

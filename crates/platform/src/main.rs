@@ -111,6 +111,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         request_timeout_secs: args.request_timeout,
         security_contact: args.security_contact.clone(),
         security_policy: args.security_policy.clone(),
+        webhooks_allow_private: args.webhooks_allow_private,
     };
     let platform = app::build(store, master, settings, Arc::new(SystemClock), args.issuer.clone()).await?;
     if args.demo {

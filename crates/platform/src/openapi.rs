@@ -61,6 +61,8 @@ stored and returned in UTC.";
         (name = "orders", description = "Orders and the kitchen's status machine"),
         (name = "sync", description = "The change feed"),
         (name = "audit", description = "The hash-chained audit trail"),
+        (name = "integrations", description = "API clients, the OAuth2 client credentials grant, webhooks, publishable keys"),
+        (name = "public", description = "A venue's website, with a publishable key (read-only, origin-bound)"),
     )
 )]
 pub struct ApiDoc;
@@ -123,7 +125,10 @@ fn conventions(path: &str, op: &mut Operation, method: &str) {
     if path == "/v1/auth/refresh" {
         add_response(op, "429", "`rate_limited`: 60 refreshes a minute per client IP; `Retry-After`");
     }
-    if op.request_body.is_some() {
+    if path == "/v1/oauth/token" {
+        // A form body, answered in RFC 6749's error form (documented on the operation).
+        add_response(op, "413", "`payload_too_large`: body over 1 MiB");
+    } else if op.request_body.is_some() {
         add_response(op, "400", "`bad_request`: malformed JSON or wrong types");
         add_response(op, "413", "`payload_too_large`: body over 1 MiB");
         add_response(op, "415", "`unsupported_media_type`: body not application/json");
@@ -162,6 +167,15 @@ pub fn apply_conventions(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::
     components.add_security_scheme(
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT (EdDSA)").build()),
+    );
+    components.add_security_scheme(
+        "publishable_key",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("pk_live_… (a venue's publishable key: read-only, origin-bound)")
+                .build(),
+        ),
     );
     for (path, item) in doc.paths.paths.iter_mut() {
         for (op, method) in [

@@ -19,6 +19,9 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     pub security_contact: String,
     pub security_policy: String,
+    /// Webhooks may target loopback, private and link-local addresses, over `http://`
+    /// too (`serve --webhooks-allow-private`: tests and local use only).
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for Settings {
@@ -30,6 +33,7 @@ impl Default for Settings {
             request_timeout_secs: 30,
             security_contact: "mailto:security@venuedesk.invalid".into(),
             security_policy: "https://venuedesk.invalid/security-policy".into(),
+            webhooks_allow_private: false,
         }
     }
 }

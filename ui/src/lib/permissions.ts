@@ -3,6 +3,7 @@ export const ALL_PERMISSIONS = [
   "customers:read", "customers:write", "customers:erase",
   "products:read", "products:write", "members:read", "members:manage",
   "roles:manage", "audit:read", "audit:export", "settings:manage",
+  "api_clients:manage", "webhooks:manage", "payments:manage",
 ] as const;
 export type Permission = (typeof ALL_PERMISSIONS)[number];
 

@@ -14,8 +14,7 @@ pub struct AuditDraft {
     pub venue_id: Uuid,
     pub id: Uuid,
     pub at: OffsetDateTime,
-    /// `None` for the system.
-    pub actor: Option<Uuid>,
+    pub actor: Actor,
     pub action: String,
     pub target_type: String,
     pub target_id: Option<String>,
@@ -23,6 +22,31 @@ pub struct AuditDraft {
     pub ip: Option<String>,
     /// Personal data in here is already sealed (see `audit::pii`).
     pub details: Value,
+}
+
+/// Who did it: a person, an API client acting for its venue, or the platform itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    System,
+    User(Uuid),
+    ApiClient(Uuid),
+}
+
+impl Actor {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Actor::System => "system",
+            Actor::User(_) => "user",
+            Actor::ApiClient(_) => "api_client",
+        }
+    }
+
+    pub fn id(self) -> Option<Uuid> {
+        match self {
+            Actor::System => None,
+            Actor::User(id) | Actor::ApiClient(id) => Some(id),
+        }
+    }
 }
 
 /// RFC 3339 in UTC with exactly three fraction digits: the exact `at` string that is hashed
@@ -37,7 +61,7 @@ pub fn event_value(d: &AuditDraft, seq: i64, prev_hash: &str) -> Value {
         "seq": seq,
         "id": d.id,
         "at": format_at(d.at),
-        "actor": { "type": if d.actor.is_some() { "user" } else { "system" }, "id": d.actor },
+        "actor": { "type": d.actor.kind(), "id": d.actor.id() },
         "action": d.action,
         "target": { "type": d.target_type, "id": d.target_id },
         "request_id": d.request_id,
@@ -119,7 +143,7 @@ mod tests {
             venue_id: Uuid::nil(),
             id: Uuid::now_v7(),
             at: OffsetDateTime::now_utc(),
-            actor: Some(Uuid::now_v7()),
+            actor: Actor::User(Uuid::now_v7()),
             action: action.into(),
             target_type: "booking".into(),
             target_id: Some("b1".into()),

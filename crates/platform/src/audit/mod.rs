@@ -5,4 +5,4 @@ pub mod chain;
 pub mod export;
 pub mod pii;
 
-pub use chain::{AuditDraft, ChainError, GENESIS};
+pub use chain::{Actor, AuditDraft, ChainError, GENESIS};

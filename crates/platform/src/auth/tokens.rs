@@ -15,6 +15,8 @@ use crate::crypto::{DataKey, sha256};
 use crate::store::{SigningKeyRecord, Store, StoreError};
 
 pub const ACCESS_TTL: Duration = Duration::minutes(15);
+/// An API client's token (client credentials grant) lives an hour; it has no refresh token.
+pub const CLIENT_TOKEN_TTL: Duration = Duration::hours(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -36,6 +38,17 @@ pub struct Claims {
     pub jti: Uuid,
     pub iat: i64,
     pub exp: i64,
+    /// Present only on an API client's token: `sub` is then the client's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientGrant>,
+}
+
+/// What a client credentials token may do: its one venue and the granted scope.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientGrant {
+    pub venue: Uuid,
+    /// Space-separated permissions (RFC 6749 §3.3).
+    pub scope: String,
 }
 
 /// Why a bearer token was not accepted. All of these answer `401 unauthenticated`.
@@ -128,6 +141,29 @@ impl TokenService {
             jti: pair,
             iat: now.unix_timestamp(),
             exp: (now + ACCESS_TTL).unix_timestamp(),
+            client: None,
+        };
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|_| TokenError::Sign)
+    }
+
+    /// A client credentials token for `client` acting on `venue` with `scope`.
+    pub fn issue_client(
+        &self,
+        client: Uuid,
+        venue: Uuid,
+        scope: String,
+        now: OffsetDateTime,
+    ) -> Result<String, TokenError> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            sub: client,
+            sid: client,
+            jti: Uuid::now_v7(),
+            iat: now.unix_timestamp(),
+            exp: (now + CLIENT_TOKEN_TTL).unix_timestamp(),
+            client: Some(ClientGrant { venue, scope }),
         };
         jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|_| TokenError::Sign)
     }

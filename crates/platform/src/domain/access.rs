@@ -8,8 +8,8 @@ use uuid::Uuid;
 use venuedesk_api::ProblemCode;
 use venuedesk_api::permission::Permission;
 
-use crate::audit::AuditDraft;
-use crate::auth::context::AuthContext;
+use crate::audit::{Actor, AuditDraft};
+use crate::auth::context::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
 use crate::http::request_id;
@@ -22,8 +22,9 @@ use crate::store::{RoleRecord, VenueRecord};
 #[derive(Debug, Clone)]
 pub struct VenueScope {
     pub venue: VenueRecord,
+    /// The member's role; for an API client, its token's scope as a role of its own.
     pub role: RoleRecord,
-    pub user_id: Uuid,
+    pub actor: Actor,
     pub ip: String,
     pub request_id: String,
     /// Only [`authorize`] builds a scope.
@@ -56,7 +57,7 @@ impl VenueScope {
             venue_id: self.venue.id,
             id: Uuid::now_v7(),
             at: state.clock.now(),
-            actor: Some(self.user_id),
+            actor: self.actor,
             action: action.into(),
             target_type: target_type.into(),
             target_id,
@@ -71,19 +72,50 @@ pub fn not_found() -> ApiError {
     ApiError::with_detail(ProblemCode::NotFound, "no such resource")
 }
 
-/// Checks membership, the role's MFA requirement, and `permission` (when given).
+/// Checks membership (an API client: that it is the token's venue), the role's MFA
+/// requirement, and `permission` (when given).
 pub async fn authorize(
     state: &AppState,
-    auth: &AuthContext,
+    caller: &Caller,
     ip: &ClientIp,
     venue_id: Uuid,
     permission: Option<Permission>,
 ) -> ApiResult<VenueScope> {
+    let auth = match caller {
+        Caller::User(auth) => auth,
+        Caller::Client(client) => {
+            // A client's token stops at its venue's edge: any other venue does not exist.
+            if client.venue_id != venue_id {
+                return Err(not_found());
+            }
+            let venue = state.store.venue(venue_id).await?.ok_or_else(not_found)?;
+            let role = RoleRecord {
+                id: client.client_id,
+                name: "api_client".into(),
+                builtin: false,
+                permissions: client.scope,
+                require_mfa: false,
+                version: 0,
+            };
+            let scope = VenueScope {
+                venue,
+                role,
+                actor: caller.actor(),
+                ip: ip.label(),
+                request_id: request_id::current(),
+                _sealed: (),
+            };
+            if let Some(p) = permission {
+                require(state, &scope, p).await?;
+            }
+            return Ok(scope);
+        }
+    };
     let (venue, role) = state.store.membership(venue_id, auth.user_id).await?.ok_or_else(not_found)?;
     let scope = VenueScope {
         venue,
         role,
-        user_id: auth.user_id,
+        actor: caller.actor(),
         ip: ip.label(),
         request_id: request_id::current(),
         _sealed: (),
@@ -184,7 +216,12 @@ pub const DENIAL_DEDUP_WINDOW: time::Duration = time::Duration::minutes(1);
 async fn deny(state: &AppState, scope: &VenueScope, reason: &str, p: Option<Permission>) -> ApiResult<()> {
     let details = json!({ "reason": reason, "required_permission": p.map(|p| p.as_str()) });
     let draft = scope.audit(state, "authz.denied", "venue", Some(scope.venue.id.to_string()), details);
-    let key = format!("{}:{reason}:{}", scope.user_id, p.map_or("", |p| p.as_str()));
+    let key = format!(
+        "{}:{}:{reason}:{}",
+        scope.actor.kind(),
+        scope.actor.id().unwrap_or_default(),
+        p.map_or("", |p| p.as_str())
+    );
     state.store.append_denial(draft, &key, DENIAL_DEDUP_WINDOW).await?;
     Ok(())
 }

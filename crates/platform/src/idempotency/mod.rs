@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use time::Duration;
 use venuedesk_api::ProblemCode;
 
-use crate::auth::context::AuthContext;
+use crate::auth::context::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::BODY_LIMIT;
 use crate::state::AppState;
@@ -74,8 +74,8 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
     if !is_mutating(req.method()) {
         return Ok(next.run(req).await);
     }
-    let auth =
-        req.extensions().get::<AuthContext>().copied().ok_or_else(|| ApiError::new(ProblemCode::Unauthenticated))?;
+    let caller =
+        req.extensions().get::<Caller>().copied().ok_or_else(|| ApiError::new(ProblemCode::Unauthenticated))?;
     let key = key::parse(req.headers().get(HEADER))?;
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, BODY_LIMIT)
@@ -83,7 +83,7 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
         .map_err(|_| ApiError::with_detail(ProblemCode::PayloadTooLarge, "the body is larger than 1 MiB"))?;
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let fp = fingerprint(&parts.method, path, &bytes);
-    let scope = format!("user:{}", auth.user_id);
+    let scope = caller.key_scope();
     let aad = format!("idempotency:{scope}:{key}");
     let request_id = crate::http::request_id::current();
     // From taking the key on, everything runs in its own task, to the end, even when the

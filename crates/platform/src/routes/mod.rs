@@ -2,9 +2,11 @@
 //! authentication and idempotency are layered once, by construction, on every bearer route.
 
 pub mod auth;
+pub mod integrations;
 pub mod me;
 pub mod mfa;
 pub mod ops;
+pub mod public;
 pub mod sessions;
 pub mod venue_data;
 pub mod venues;
@@ -35,7 +37,21 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
                 .routes(routes!(auth::refresh))
                 .route_layer(from_fn_with_state(state.clone(), crate::auth::brute_force::limit_refresh)),
         )
-        .merge(sign_in);
+        .merge(sign_in)
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(integrations::oauth_token::token))
+                .route_layer(from_fn_with_state(state.clone(), integrations::oauth_token::limit_per_ip)),
+        );
+    // A website's publishable key reads these and nothing else.
+    let public = OpenApiRouter::new()
+        .routes(routes!(public::venue))
+        .routes(routes!(public::menu))
+        .routes(routes!(public::availability))
+        .route("/v1/public/venue", axum::routing::options(public::preflight))
+        .route("/v1/public/menu", axum::routing::options(public::preflight))
+        .route("/v1/public/availability", axum::routing::options(public::preflight))
+        .route_layer(from_fn_with_state(state.clone(), public::require_publishable_key));
     let bearer = OpenApiRouter::new()
         .routes(routes!(sessions::logout))
         .routes(routes!(sessions::list))
@@ -70,8 +86,18 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(venue_data::feed::changes))
         .routes(routes!(venue_data::audit::list))
         .routes(routes!(venue_data::audit::export))
+        .routes(routes!(integrations::api_clients::list, integrations::api_clients::create))
+        .routes(routes!(integrations::api_clients::delete))
+        .routes(routes!(integrations::api_clients::rotate_secret))
+        .routes(routes!(integrations::webhooks::list, integrations::webhooks::create))
+        .routes(routes!(integrations::webhooks::get, integrations::webhooks::patch, integrations::webhooks::delete))
+        .routes(routes!(integrations::webhooks::rotate_secret))
+        .routes(routes!(integrations::webhooks::deliveries))
+        .routes(routes!(integrations::webhooks::retry))
+        .routes(routes!(integrations::public_keys::list, integrations::public_keys::create))
+        .routes(routes!(integrations::public_keys::delete))
         // Inner first: authentication runs before the idempotency check needs the caller.
         .route_layer(from_fn_with_state(state.clone(), idempotency::enforce))
         .route_layer(from_fn_with_state(state, require_auth));
-    anonymous.merge(bearer)
+    anonymous.merge(public).merge(bearer)
 }

@@ -17,7 +17,7 @@ use venuedesk_api::venue::{
 use venuedesk_api::{Problem, ProblemCode};
 
 use crate::audit::AuditDraft;
-use crate::auth::context::AuthContext;
+use crate::auth::context::{AuthContext, Caller};
 use crate::auth::normalize_email;
 use crate::crypto::sha256;
 use crate::domain::access::{authorize, may_act_on, may_change_mfa, may_grant, not_found, refuse};
@@ -135,7 +135,7 @@ pub async fn create_venue(
         venue_id: venue.id,
         id: Uuid::now_v7(),
         at: now,
-        actor: Some(auth.user_id),
+        actor: crate::audit::Actor::User(auth.user_id),
         action: "venue.create".into(),
         target_type: "venue".into(),
         target_id: Some(venue.id.to_string()),
@@ -154,7 +154,7 @@ pub async fn create_venue(
 pub async fn get_venue(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, None).await?;
@@ -170,7 +170,7 @@ pub async fn get_venue(
 pub async fn patch_venue(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<VenuePatch>,
@@ -206,7 +206,7 @@ pub async fn patch_venue(
 pub async fn list_roles(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
 ) -> ApiResult<Json<Page<Role>>> {
     authorize(&state, &auth, &ip, vid, Some(Permission::MembersRead)).await?;
@@ -227,7 +227,7 @@ fn permissions(names: &[String]) -> ApiResult<PermissionSet> {
 pub async fn create_role(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     ApiJson(body): ApiJson<NewRole>,
 ) -> ApiResult<Response> {
@@ -268,7 +268,7 @@ pub async fn create_role(
 pub async fn patch_role(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, rid)): Path<(Uuid, Uuid)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<RolePatch>,
@@ -317,7 +317,7 @@ pub async fn patch_role(
 pub async fn delete_role(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, rid)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::RolesManage)).await?;
@@ -336,7 +336,7 @@ pub async fn delete_role(
 pub async fn list_members(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
 ) -> ApiResult<Json<Page<Member>>> {
     authorize(&state, &auth, &ip, vid, Some(Permission::MembersRead)).await?;
@@ -354,7 +354,7 @@ pub async fn list_members(
 pub async fn patch_member(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, uid)): Path<(Uuid, Uuid)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<MemberPatch>,
@@ -383,7 +383,7 @@ pub async fn patch_member(
 pub async fn delete_member(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, uid)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::MembersManage)).await?;
@@ -404,7 +404,7 @@ pub async fn delete_member(
 pub async fn create_invitation(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     ApiJson(body): ApiJson<NewInvitation>,
 ) -> ApiResult<(StatusCode, Json<InvitationCreated>)> {
@@ -453,7 +453,7 @@ pub async fn accept_invitation(
         venue_id: Uuid::nil(), // set by the store from the invitation
         id: Uuid::now_v7(),
         at: state.clock.now(),
-        actor: Some(user.id),
+        actor: crate::audit::Actor::User(user.id),
         action: "invitation.accept".into(),
         target_type: "invitation".into(),
         target_id: None,

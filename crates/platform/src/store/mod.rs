@@ -3,6 +3,7 @@
 //! Every method that must be atomic is one method, so each backend owns its transaction.
 //! Venue-scoped data (later issues) takes a venue scope built only from a membership check.
 
+pub mod integrations;
 pub mod postgres;
 pub mod sqlite;
 pub mod venue;
@@ -13,6 +14,7 @@ use crate::audit::AuditDraft;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+pub use integrations::*;
 pub use venue::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -430,10 +432,89 @@ pub trait AuditFeedStore: Send + Sync + 'static {
     async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>>;
 }
 
+/// What a venue connects: API clients. Writes are audited in their transaction.
+#[async_trait]
+pub trait IntegrationStore: Send + Sync + 'static {
+    async fn create_api_client(&self, client: &ApiClientRecord, audit: AuditDraft) -> StoreResult<()>;
+    async fn api_clients(&self, venue_id: Uuid) -> StoreResult<Vec<ApiClientRecord>>;
+    async fn api_client(&self, venue_id: Uuid, id: Uuid) -> StoreResult<Option<ApiClientRecord>>;
+    /// The token endpoint's lookup: the client id is all it knows (the client names its venue).
+    async fn api_client_by_id(&self, id: Uuid) -> StoreResult<Option<ApiClientRecord>>;
+    /// Replaces the secret; the old one stays valid until `previous_expires_at`.
+    async fn rotate_api_client_secret(
+        &self,
+        venue_id: Uuid,
+        id: Uuid,
+        secret_hash: [u8; 32],
+        previous_expires_at: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> StoreResult<ApiClientRecord>;
+    async fn delete_api_client(&self, venue_id: Uuid, id: Uuid, audit: AuditDraft) -> StoreResult<()>;
+
+    async fn create_webhook(&self, webhook: &WebhookRecord, audit: AuditDraft) -> StoreResult<()>;
+    async fn webhooks(&self, venue_id: Uuid) -> StoreResult<Vec<WebhookRecord>>;
+    async fn webhook(&self, venue_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
+    /// Writes every field of `webhook` if its stored version is `expected_version`. A change
+    /// of `enabled` pauses or resumes its pending deliveries.
+    async fn update_webhook(
+        &self,
+        webhook: &WebhookRecord,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> StoreResult<WebhookRecord>;
+    /// Deletes the endpoint and its deliveries.
+    async fn delete_webhook(&self, venue_id: Uuid, id: Uuid, audit: AuditDraft) -> StoreResult<()>;
+    /// Newest first, before `before_seq` when given.
+    async fn deliveries(
+        &self,
+        venue_id: Uuid,
+        endpoint_id: Uuid,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryRecord>>;
+    /// Makes a delivery due now (pending again if it had failed).
+    async fn retry_delivery(
+        &self,
+        venue_id: Uuid,
+        endpoint_id: Uuid,
+        delivery_id: Uuid,
+        now: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> StoreResult<DeliveryRecord>;
+    /// Leases due deliveries, at most one per endpoint and only the oldest unfinished one of
+    /// each (so each endpoint receives its events in order), across venues.
+    async fn claim_deliveries(
+        &self,
+        now: OffsetDateTime,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    async fn finish_delivery(
+        &self,
+        venue_id: Uuid,
+        delivery_id: Uuid,
+        at: OffsetDateTime,
+        status_code: Option<i64>,
+        outcome: DeliveryOutcome,
+    ) -> StoreResult<()>;
+
+    async fn create_public_key(&self, key: &PublicKeyRecord, audit: AuditDraft) -> StoreResult<()>;
+    async fn public_keys(&self, venue_id: Uuid) -> StoreResult<Vec<PublicKeyRecord>>;
+    async fn delete_public_key(&self, venue_id: Uuid, id: Uuid, audit: AuditDraft) -> StoreResult<()>;
+    /// The key a website presented, by its hash (no venue is known yet).
+    async fn public_key_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<PublicKeyRecord>>;
+    /// Whether any venue's key allows `origin` (a CORS preflight carries no key).
+    async fn origin_allowed(&self, origin: &str) -> StoreResult<bool>;
+}
+
 /// Every area: what a backend implements and what the platform holds.
 pub trait Store:
-    Lifecycle + KeyStore + IdentityStore + GuardStore + TeamStore + DocumentStore + AuditFeedStore
+    Lifecycle + KeyStore + IdentityStore + GuardStore + TeamStore + DocumentStore + AuditFeedStore + IntegrationStore
 {
 }
 
-impl<T: Lifecycle + KeyStore + IdentityStore + GuardStore + TeamStore + DocumentStore + AuditFeedStore> Store for T {}
+impl<
+    T: Lifecycle + KeyStore + IdentityStore + GuardStore + TeamStore + DocumentStore + AuditFeedStore + IntegrationStore,
+> Store for T
+{
+}

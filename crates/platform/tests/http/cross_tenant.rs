@@ -28,6 +28,9 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
         p.post_ok(&b.path("/orders"), bo, json!({"items": [{"product_id": id(&b_product), "quantity": 1}]})).await;
     let b_role = p.post_ok(&b.path("/roles"), bo, json!({"name": "b-custom", "permissions": []})).await;
     let b_member = b.user_ids["kitchen"].clone();
+    let b_client =
+        p.post_ok(&b.path("/api-clients"), bo, json!({"name": "B till", "permissions": ["orders:read"]})).await;
+    let bcl = id(&b_client);
     // Venue A's own things, to point at B's from inside bodies.
     let ao = a.owner();
     let a_product = p
@@ -83,6 +86,26 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
         (Method::GET, format!("/v1/venues/{bv}/changes"), None),
         (Method::GET, format!("/v1/venues/{bv}/audit"), None),
         (Method::GET, format!("/v1/venues/{bv}/audit/export?format=jsonl"), None),
+        (Method::GET, format!("/v1/venues/{bv}/api-clients"), None),
+        (
+            Method::POST,
+            format!("/v1/venues/{bv}/api-clients"),
+            Some(json!({"name": "x", "permissions": ["orders:read"]})),
+        ),
+        (Method::DELETE, format!("/v1/venues/{bv}/api-clients/{bcl}"), None),
+        (Method::POST, format!("/v1/venues/{bv}/api-clients/{bcl}/secret"), None),
+        (Method::GET, format!("/v1/venues/{bv}/webhooks"), None),
+        (
+            Method::POST,
+            format!("/v1/venues/{bv}/webhooks"),
+            Some(json!({"url": "https://93.184.216.34/h", "events": ["order.created"]})),
+        ),
+        (Method::GET, format!("/v1/venues/{bv}/public-keys"), None),
+        (
+            Method::POST,
+            format!("/v1/venues/{bv}/public-keys"),
+            Some(json!({"allowed_origins": ["https://shop.example"]})),
+        ),
     ];
     // A's venue id in the path, B's resource ids after it or inside the body.
     let av = &a.vid;
@@ -106,6 +129,8 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
         (Method::POST, format!("/v1/venues/{av}/bookings/{bb}/cancel"), None),
         (Method::POST, format!("/v1/venues/{av}/bookings/{bb}/no-show"), None),
         (Method::POST, format!("/v1/venues/{av}/orders/{bor}/status"), Some(json!({"status": "preparing"}))),
+        (Method::DELETE, format!("/v1/venues/{av}/api-clients/{bcl}"), None),
+        (Method::POST, format!("/v1/venues/{av}/api-clients/{bcl}/secret"), None),
         // B's ids inside A's bodies.
         (
             Method::POST,

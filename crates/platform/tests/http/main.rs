@@ -5,6 +5,7 @@
 
 mod common;
 
+mod api_clients;
 mod audit_trail;
 mod bad_input;
 mod brute_force;
@@ -20,8 +21,10 @@ mod logs;
 mod mfa;
 mod permission_matrix;
 mod postgres;
+mod public_keys;
 mod refresh;
 mod tls;
 mod venue_bad_input;
 mod venue_fixture;
 mod venue_flows;
+mod webhooks;

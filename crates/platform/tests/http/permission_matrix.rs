@@ -70,6 +70,21 @@ const ROUTES: &[(&str, Option<&str>)] = &[
     ("GET changes", None),
     ("GET audit", Some("audit:read")),
     ("GET audit export", Some("audit:export")),
+    ("GET api-clients", Some("api_clients:manage")),
+    ("POST api-clients", Some("api_clients:manage")),
+    ("DELETE api-client", Some("api_clients:manage")),
+    ("POST api-client secret", Some("api_clients:manage")),
+    ("GET webhooks", Some("webhooks:manage")),
+    ("POST webhooks", Some("webhooks:manage")),
+    ("GET webhook", Some("webhooks:manage")),
+    ("PATCH webhook", Some("webhooks:manage")),
+    ("DELETE webhook", Some("webhooks:manage")),
+    ("POST webhook secret", Some("webhooks:manage")),
+    ("GET webhook deliveries", Some("webhooks:manage")),
+    ("POST webhook retry", Some("webhooks:manage")),
+    ("GET public-keys", Some("api_clients:manage")),
+    ("POST public-keys", Some("api_clients:manage")),
+    ("DELETE public-key", Some("api_clients:manage")),
 ];
 
 /// Builds one request for `route`, creating (as the owner) whatever it acts on, fresh.
@@ -206,6 +221,79 @@ async fn request(p: &TestPlatform, t: &Team, route: &str, n: usize) -> (Method, 
         "GET changes" => (Method::GET, t.path("/changes?since=0"), None, None),
         "GET audit" => (Method::GET, t.path("/audit"), None, None),
         "GET audit export" => (Method::GET, t.path("/audit/export?format=jsonl"), None, None),
+        "GET api-clients" => (Method::GET, t.path("/api-clients"), None, None),
+        "POST api-clients" => (
+            Method::POST,
+            t.path("/api-clients"),
+            Some(json!({"name": format!("client {n}"), "permissions": ["bookings:read"]})),
+            None,
+        ),
+        "DELETE api-client" | "POST api-client secret" => {
+            let c = p
+                .post_ok(
+                    &t.path("/api-clients"),
+                    owner,
+                    json!({"name": format!("tmp {n}"), "permissions": ["orders:read"]}),
+                )
+                .await;
+            let path = t.path(&format!("/api-clients/{}", id(&c)));
+            if route == "DELETE api-client" {
+                (Method::DELETE, path, None, None)
+            } else {
+                (Method::POST, format!("{path}/secret"), None, None)
+            }
+        }
+        "GET webhooks" => (Method::GET, t.path("/webhooks"), None, None),
+        "POST webhooks" => (
+            Method::POST,
+            t.path("/webhooks"),
+            Some(json!({"url": "https://93.184.216.34/hook", "events": ["customer.erased"]})),
+            None,
+        ),
+        "GET webhook" | "PATCH webhook" | "DELETE webhook" | "POST webhook secret" | "GET webhook deliveries" => {
+            // Subscribed to nothing this test does: no delivery is attempted.
+            let w = p
+                .post_ok(
+                    &t.path("/webhooks"),
+                    owner,
+                    json!({"url": "https://93.184.216.34/hook", "events": ["customer.erased"]}),
+                )
+                .await;
+            let path = t.path(&format!("/webhooks/{}", id(&w)));
+            match route {
+                "GET webhook" => (Method::GET, path, None, None),
+                "PATCH webhook" => (Method::PATCH, path, Some(json!({"enabled": false})), Some(ver(&w))),
+                "DELETE webhook" => (Method::DELETE, path, None, None),
+                "POST webhook secret" => (Method::POST, format!("{path}/secret"), None, None),
+                _ => (Method::GET, format!("{path}/deliveries"), None, None),
+            }
+        }
+        "POST webhook retry" => {
+            // A delivery to a target nobody answers (disabled at once, so nothing is sent).
+            let w = p
+                .post_ok(
+                    &t.path("/webhooks"),
+                    owner,
+                    json!({"url": "https://93.184.216.34/hook", "events": ["booking.created"]}),
+                )
+                .await;
+            let path = t.path(&format!("/webhooks/{}", id(&w)));
+            new_booking().await;
+            let res = p.patch(&path, owner, ver(&w), json!({"enabled": false})).await;
+            assert!(res.status().is_success());
+            let log = p.get_ok(&format!("{path}/deliveries"), owner).await;
+            let did = log["items"][0]["id"].as_str().unwrap().to_string();
+            (Method::POST, format!("{path}/deliveries/{did}/retry"), None, None)
+        }
+        "GET public-keys" => (Method::GET, t.path("/public-keys"), None, None),
+        "POST public-keys" => {
+            (Method::POST, t.path("/public-keys"), Some(json!({"allowed_origins": ["https://shop.example"]})), None)
+        }
+        "DELETE public-key" => {
+            let k =
+                p.post_ok(&t.path("/public-keys"), owner, json!({"allowed_origins": ["https://shop.example"]})).await;
+            (Method::DELETE, t.path(&format!("/public-keys/{}", id(&k))), None, None)
+        }
         other => panic!("no request for {other}"),
     }
 }

@@ -27,13 +27,13 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn start_at(n: u64) -> time::OffsetDateTime {
+pub(super) fn start_at(n: u64) -> time::OffsetDateTime {
     // Spread over a year of quarter hours, so capacity checks see realistic overlaps.
     let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::now_utc());
     now + time::Duration::days(1) + time::Duration::minutes(15 * (n % 35_000) as i64)
 }
 
-async fn owner_and_venue(t: &Target, name: &str) -> Result<(String, String)> {
+pub(super) async fn owner_and_venue(t: &Target, name: &str) -> Result<(String, String)> {
     let email = format!("{name}@bench.test");
     t.post("/v1/auth/signup", json!({"email": email, "password": PASSWORD, "display_name": "Bench"})).await?;
     let token = t.login(&email).await?["access_token"].as_str().context("token")?.to_string();
@@ -131,7 +131,7 @@ pub(super) async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result
                     venue_id: vid,
                     id: Uuid::now_v7(),
                     at: now,
-                    actor: None,
+                    actor: venuedesk_platform::audit::Actor::System,
                     action: "booking.create".into(),
                     target_type: "booking".into(),
                     target_id: Some(b.id.to_string()),

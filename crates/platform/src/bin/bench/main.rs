@@ -54,11 +54,22 @@ enum Bench {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Booking creates with webhooks on (3 endpoints) vs off and commit-to-delivery p99;
+    /// client-credential grants vs logins per second.
+    Integrations {
+        /// Booking creates in each of the webhook runs.
+        #[arg(long, default_value_t = 1000)]
+        bookings: u64,
+        /// Seconds each token-endpoint measurement runs.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
 }
 
 const PASSWORD: &str = "Bench-Mark-Phrase-2026!";
 
 mod domain;
+mod integrations;
 mod overlap;
 mod postgres;
 
@@ -87,7 +98,12 @@ async fn start_nodes(url: &str, nodes: usize, dir: tempfile::TempDir) -> Result<
         let (master, _) = MasterKey::load_or_create(&dir.path().join("master.key"))?;
         // The storm's logins come from many addresses through a trusted proxy, as behind a
         // load balancer; the per-IP limit stays at its default of 20 a minute.
-        let settings = Settings { trusted_proxies: vec!["127.0.0.1/32".parse()?], ..Settings::default() };
+        // Webhooks go to a receiver on loopback.
+        let settings = Settings {
+            trusted_proxies: vec!["127.0.0.1/32".parse()?],
+            webhooks_allow_private: true,
+            ..Settings::default()
+        };
         let platform = app::build(store, master, settings, Arc::new(SystemClock), "venuedesk-bench".into()).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         bases.push(format!("http://{}", listener.local_addr()?));
@@ -362,6 +378,7 @@ async fn main() -> Result<()> {
     match Cli::parse().command {
         Bench::Auth { seconds } => auth(seconds).await,
         Bench::Domain { seconds, audit_events } => domain::run(seconds, audit_events).await,
+        Bench::Integrations { bookings, seconds } => integrations::run(bookings, seconds).await,
         Bench::Postgres { database, app_role, app_password, seconds } => {
             postgres::run(&database, &app_role, &app_password, seconds).await
         }

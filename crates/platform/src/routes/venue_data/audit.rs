@@ -19,7 +19,7 @@ use venuedesk_api::{Problem, ProblemCode};
 use super::{page_limit, query_error};
 use crate::audit::export::{CSV_HEADER, csv_cell, jsonl_line};
 use crate::audit::pii;
-use crate::auth::context::AuthContext;
+use crate::auth::context::Caller;
 use crate::crypto::DataKey;
 use crate::domain::access::authorize;
 use crate::domain::{time_range, validate};
@@ -88,7 +88,7 @@ pub fn event_of(e: &StoredAuditEvent) -> ApiResult<AuditEvent> {
 pub async fn list(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     q: Result<Query<AuditListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<AuditEvent>>> {
@@ -183,7 +183,7 @@ async fn csv_rows(
 pub async fn export(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     q: Result<Query<AuditExportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {

@@ -14,7 +14,7 @@ use venuedesk_api::venue::{Booking, BookingPatch, NewBooking, Page};
 use venuedesk_api::{BookingAction, BookingStatus, Problem, ProblemCode};
 
 use super::{load, page_limit, page_of, parse_cursor, query_error};
-use crate::auth::context::AuthContext;
+use crate::auth::context::Caller;
 use crate::domain::access::{authorize, not_found};
 use crate::domain::{VenueScope, sealed, time_range, validate};
 use crate::error::{ApiError, ApiResult};
@@ -110,7 +110,7 @@ async fn audit_details(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<se
 pub async fn list(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     q: Result<Query<BookingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<Booking>>> {
@@ -165,7 +165,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     ApiJson(body): ApiJson<NewBooking>,
 ) -> ApiResult<Response> {
@@ -201,7 +201,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsRead)).await?;
@@ -220,7 +220,7 @@ pub async fn get(
 pub async fn patch(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, id)): Path<(Uuid, Uuid)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<BookingPatch>,
@@ -271,7 +271,7 @@ pub async fn patch(
 async fn transition(
     state: AppState,
     ip: ClientIp,
-    auth: AuthContext,
+    auth: Caller,
     vid: Uuid,
     id: Uuid,
     action: BookingAction,
@@ -309,7 +309,7 @@ macro_rules! transition_route {
             responses((status = 200, body = Booking), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json")))]
-        pub async fn $name(State(state): State<AppState>, Extension(ip): Extension<ClientIp>, auth: AuthContext, Path((vid, id)): Path<(Uuid, Uuid)>) -> ApiResult<Response> {
+        pub async fn $name(State(state): State<AppState>, Extension(ip): Extension<ClientIp>, auth: Caller, Path((vid, id)): Path<(Uuid, Uuid)>) -> ApiResult<Response> {
             transition(state, ip, auth, vid, id, $action).await
         }
     };

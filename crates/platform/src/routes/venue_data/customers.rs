@@ -14,7 +14,7 @@ use venuedesk_api::venue::{Booking, Customer, CustomerExport, CustomerPatch, New
 
 use super::{load, page_limit, page_of, parse_cursor, query_error};
 use crate::audit::pii;
-use crate::auth::context::AuthContext;
+use crate::auth::context::Caller;
 use crate::domain::access::authorize;
 use crate::domain::{VenueScope, sealed, validate};
 use crate::error::{ApiError, ApiResult};
@@ -75,7 +75,7 @@ fn check(c: Customer) -> ApiResult<Customer> {
 pub async fn list(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     q: Result<Query<CustomerQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<Customer>>> {
@@ -94,7 +94,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     ApiJson(body): ApiJson<NewCustomer>,
 ) -> ApiResult<Response> {
@@ -123,7 +123,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::CustomersRead)).await?;
@@ -141,7 +141,7 @@ pub async fn get(
 pub async fn patch(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, id)): Path<(Uuid, Uuid)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CustomerPatch>,
@@ -207,7 +207,7 @@ async fn bookings_of(state: &AppState, scope: &VenueScope, customer: Uuid) -> Ap
 pub async fn export(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Json<CustomerExport>> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::CustomersRead)).await?;
@@ -248,7 +248,7 @@ pub async fn export(
 pub async fn erase(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::CustomersErase)).await?;

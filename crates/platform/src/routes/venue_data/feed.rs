@@ -10,7 +10,7 @@ use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::{Booking, Change, ChangeFeed, Customer, Order, Product};
 
 use super::{page_limit, query_error};
-use crate::auth::context::AuthContext;
+use crate::auth::context::Caller;
 use crate::domain::access::authorize;
 use crate::domain::sealed;
 use crate::error::ApiResult;
@@ -47,7 +47,7 @@ async fn doc_data(state: &AppState, vid: Uuid, entity: Entity, id: Uuid) -> ApiR
 pub async fn changes(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     q: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<ChangeFeed>> {

@@ -12,7 +12,7 @@ use venuedesk_api::venue::{NewOrder, Order, OrderItem, OrderStatusChange, Page, 
 use venuedesk_api::{OrderStatus, Problem, ProblemCode};
 
 use super::{load, page_limit, page_of, parse_cursor, query_error};
-use crate::auth::context::AuthContext;
+use crate::auth::context::Caller;
 use crate::domain::access::{authorize, not_found};
 use crate::domain::{sealed, validate};
 use crate::error::{ApiError, ApiResult};
@@ -54,7 +54,7 @@ async fn doc_for(state: &AppState, vid: Uuid, o: &Order) -> ApiResult<DocRecord>
 pub async fn list(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     q: Result<Query<OrderQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<Order>>> {
@@ -81,7 +81,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     ApiJson(body): ApiJson<NewOrder>,
 ) -> ApiResult<Response> {
@@ -154,7 +154,7 @@ fn holds_guest_data(res: Response, vid: Uuid, booking: Option<Uuid>) -> Response
 pub async fn set_status(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, id)): Path<(Uuid, Uuid)>,
     ApiJson(body): ApiJson<OrderStatusChange>,
 ) -> ApiResult<Response> {

@@ -12,7 +12,7 @@ use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::{NewProduct, Page, Product, ProductPatch};
 
 use super::{load, page_limit, page_of, parse_cursor, query_error};
-use crate::auth::context::AuthContext;
+use crate::auth::context::Caller;
 use crate::domain::access::authorize;
 use crate::domain::{sealed, validate};
 use crate::error::ApiResult;
@@ -57,7 +57,7 @@ fn details(p: &Product) -> serde_json::Value {
 pub async fn list(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     q: Result<Query<ProductQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<Product>>> {
@@ -76,7 +76,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path(vid): Path<Uuid>,
     ApiJson(body): ApiJson<NewProduct>,
 ) -> ApiResult<Response> {
@@ -106,7 +106,7 @@ pub async fn create(
 pub async fn patch(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
-    auth: AuthContext,
+    auth: Caller,
     Path((vid, id)): Path<(Uuid, Uuid)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ProductPatch>,

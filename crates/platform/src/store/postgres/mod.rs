@@ -26,6 +26,7 @@ use uuid::Uuid;
 use super::*;
 use crate::auth::refresh_rotation::{self, Decision, PresentedToken};
 
+mod integrations;
 pub mod roles;
 mod venue;
 
@@ -1198,5 +1199,128 @@ impl AuditFeedStore for PgStore {
 
     async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>> {
         venue::audit_events(self, venue_id, query).await
+    }
+}
+
+#[async_trait]
+impl IntegrationStore for PgStore {
+    async fn create_api_client(&self, client: &ApiClientRecord, audit: AuditDraft) -> StoreResult<()> {
+        retrying(|| integrations::create_api_client(self, client, audit.clone())).await
+    }
+
+    async fn api_clients(&self, venue_id: Uuid) -> StoreResult<Vec<ApiClientRecord>> {
+        integrations::api_clients(self, venue_id).await
+    }
+
+    async fn api_client(&self, venue_id: Uuid, id: Uuid) -> StoreResult<Option<ApiClientRecord>> {
+        integrations::api_client(self, venue_id, id).await
+    }
+
+    async fn api_client_by_id(&self, id: Uuid) -> StoreResult<Option<ApiClientRecord>> {
+        integrations::api_client_by_id(self, id).await
+    }
+
+    async fn rotate_api_client_secret(
+        &self,
+        venue_id: Uuid,
+        id: Uuid,
+        secret_hash: [u8; 32],
+        previous_expires_at: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> StoreResult<ApiClientRecord> {
+        retrying(|| {
+            integrations::rotate_api_client_secret(self, venue_id, id, secret_hash, previous_expires_at, audit.clone())
+        })
+        .await
+    }
+
+    async fn delete_api_client(&self, venue_id: Uuid, id: Uuid, audit: AuditDraft) -> StoreResult<()> {
+        retrying(|| integrations::delete_api_client(self, venue_id, id, audit.clone())).await
+    }
+
+    async fn create_webhook(&self, webhook: &WebhookRecord, audit: AuditDraft) -> StoreResult<()> {
+        retrying(|| integrations::create_webhook(self, webhook, audit.clone())).await
+    }
+
+    async fn webhooks(&self, venue_id: Uuid) -> StoreResult<Vec<WebhookRecord>> {
+        integrations::webhooks(self, venue_id).await
+    }
+
+    async fn webhook(&self, venue_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRecord>> {
+        integrations::webhook(self, venue_id, id).await
+    }
+
+    async fn update_webhook(
+        &self,
+        webhook: &WebhookRecord,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> StoreResult<WebhookRecord> {
+        retrying(|| integrations::update_webhook(self, webhook, expected_version, audit.clone())).await
+    }
+
+    async fn delete_webhook(&self, venue_id: Uuid, id: Uuid, audit: AuditDraft) -> StoreResult<()> {
+        retrying(|| integrations::delete_webhook(self, venue_id, id, audit.clone())).await
+    }
+
+    async fn deliveries(
+        &self,
+        venue_id: Uuid,
+        endpoint_id: Uuid,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryRecord>> {
+        integrations::deliveries(self, venue_id, endpoint_id, before_seq, limit).await
+    }
+
+    async fn retry_delivery(
+        &self,
+        venue_id: Uuid,
+        endpoint_id: Uuid,
+        delivery_id: Uuid,
+        now: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> StoreResult<DeliveryRecord> {
+        retrying(|| integrations::retry_delivery(self, venue_id, endpoint_id, delivery_id, now, audit.clone())).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: OffsetDateTime,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        retrying(|| integrations::claim_deliveries(self, now, lease, limit)).await
+    }
+
+    async fn finish_delivery(
+        &self,
+        venue_id: Uuid,
+        delivery_id: Uuid,
+        at: OffsetDateTime,
+        status_code: Option<i64>,
+        outcome: DeliveryOutcome,
+    ) -> StoreResult<()> {
+        retrying(|| integrations::finish_delivery(self, venue_id, delivery_id, at, status_code, outcome)).await
+    }
+
+    async fn create_public_key(&self, key: &PublicKeyRecord, audit: AuditDraft) -> StoreResult<()> {
+        retrying(|| integrations::create_public_key(self, key, audit.clone())).await
+    }
+
+    async fn public_keys(&self, venue_id: Uuid) -> StoreResult<Vec<PublicKeyRecord>> {
+        integrations::public_keys(self, venue_id).await
+    }
+
+    async fn delete_public_key(&self, venue_id: Uuid, id: Uuid, audit: AuditDraft) -> StoreResult<()> {
+        retrying(|| integrations::delete_public_key(self, venue_id, id, audit.clone())).await
+    }
+
+    async fn public_key_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<PublicKeyRecord>> {
+        integrations::public_key_by_hash(self, hash).await
+    }
+
+    async fn origin_allowed(&self, origin: &str) -> StoreResult<bool> {
+        integrations::origin_allowed(self, origin).await
     }
 }

@@ -47,7 +47,7 @@ pub(super) async fn append_audit_tx(tx: &mut Tx, d: &AuditDraft) -> StoreResult<
     .bind(seq)
     .bind(d.id)
     .bind(ms(d.at))
-    .bind(d.actor.map(|a| a.to_string()))
+    .bind(d.actor.id().map(|a| a.to_string()))
     .bind(&d.action)
     .bind(&canonical)
     .bind(&prev)
@@ -784,6 +784,9 @@ pub(super) async fn write_docs(
         .await?;
     }
     append_audit_tx(&mut tx, &audit).await?;
+    // The outbox: webhook deliveries commit (or roll back) with the change they announce.
+    let events = crate::webhooks::events::from_writes(&audit, writes);
+    super::integrations::enqueue_tx(&mut tx, venue_id, &events, audit.at).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -51,7 +51,7 @@ pub(super) async fn append_audit_tx(tx: &mut Tx<'_>, d: &AuditDraft) -> StoreRes
     .bind(seq)
     .bind(d.id.to_string())
     .bind(ms(d.at))
-    .bind(d.actor.map(|a| a.to_string()))
+    .bind(d.actor.id().map(|a| a.to_string()))
     .bind(&d.action)
     .bind(&canonical)
     .bind(&prev)
@@ -764,6 +764,9 @@ pub(super) async fn write_docs(
         .await?;
     }
     append_audit_tx(&mut tx, &audit).await?;
+    // The outbox: webhook deliveries commit (or roll back) with the change they announce.
+    let events = crate::webhooks::events::from_writes(&audit, writes);
+    super::integrations::enqueue_tx(&mut tx, venue_id, &events, audit.at).await?;
     tx.commit().await?;
     Ok(())
 }

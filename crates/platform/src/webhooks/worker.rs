@@ -1,0 +1,115 @@
+//! The delivery worker. Every node runs one; the store's lease (and `SKIP LOCKED` on
+//! PostgreSQL) lets several run at once without sending a delivery twice concurrently,
+//! and only each endpoint's oldest unfinished delivery is ever due, so an endpoint gets
+//! its events in order. Delivery is at least once: a node that dies after sending but
+//! before recording sends again once the lease has run out.
+
+use std::time::Duration as StdDuration;
+
+use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
+use time::Duration;
+
+use super::{next_retry, signature, target};
+use crate::routes::integrations::webhooks::open_secrets;
+use crate::state::AppState;
+use crate::store::{ClaimedDelivery, DeliveryOutcome};
+
+/// Longer than a send can take, so a lease never ends while its delivery is in flight.
+pub const LEASE: Duration = Duration::seconds(60);
+pub const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+const POLL: StdDuration = StdDuration::from_millis(100);
+const BATCH: u32 = 32;
+
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if run_once(&state).await == 0 {
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    })
+}
+
+/// Claims what is due and sends it; how many deliveries were attempted.
+pub async fn run_once(state: &AppState) -> usize {
+    let batch = match state.store.claim_deliveries(state.clock.now(), LEASE, BATCH).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook worker could not claim deliveries");
+            tokio::time::sleep(StdDuration::from_secs(1)).await;
+            return 0;
+        }
+    };
+    let n = batch.len();
+    // One delivery per endpoint in a batch: sending them side by side keeps each order.
+    futures::future::join_all(batch.into_iter().map(|d| deliver(state, d))).await;
+    n
+}
+
+async fn deliver(state: &AppState, d: ClaimedDelivery) {
+    let (status_code, outcome) = attempt(state, &d).await;
+    let at = state.clock.now();
+    // The wait is counted from when the attempt ended.
+    let outcome = match (outcome, next_retry(d.attempt + 1)) {
+        (DeliveryOutcome::Retry(_), Some(wait)) => DeliveryOutcome::Retry(at + wait),
+        (other, _) => other,
+    };
+    if let Err(e) = state.store.finish_delivery(d.venue_id, d.id, at, status_code, outcome).await {
+        tracing::warn!(error = %e, delivery = %d.id, "webhook delivery result not recorded; it will be sent again");
+    }
+}
+
+async fn attempt(state: &AppState, d: &ClaimedDelivery) -> (Option<i64>, DeliveryOutcome) {
+    let now = state.clock.now();
+    let failed = || match next_retry(d.attempt + 1) {
+        Some(wait) => DeliveryOutcome::Retry(now + wait),
+        None => DeliveryOutcome::Failed,
+    };
+    let endpoint = match state.store.webhook(d.venue_id, d.endpoint_id).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return (None, DeliveryOutcome::Failed),
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook endpoint unreadable");
+            return (None, failed());
+        }
+    };
+    // Checked again now, after a fresh DNS lookup: the address may have changed since save.
+    let target = match target::resolve(&endpoint.url, state.settings.webhooks_allow_private).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::info!(webhook = %endpoint.id, reason = %e, "webhook target refused");
+            return (None, failed());
+        }
+    };
+    let secrets = match open_secrets(state, &endpoint).await {
+        Ok(s) => s,
+        Err(_) => return (None, failed()),
+    };
+    let timestamp = now.unix_timestamp();
+    let msg_id = d.event_id.to_string();
+    let refs: Vec<&str> = secrets.iter().map(|s| s.as_str()).collect();
+    let signature = signature::header(&refs, &msg_id, timestamp, &d.payload);
+    let mut builder =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(SEND_TIMEOUT).no_proxy();
+    // Connect only to the addresses that were checked (no second lookup to rebind).
+    if target.host.parse::<std::net::IpAddr>().is_err() {
+        builder = builder.resolve_to_addrs(&target.host, &target.addrs);
+    }
+    let Ok(client) = builder.build() else { return (None, failed()) };
+    let sent = client
+        .post(target.url)
+        .header("webhook-id", &msg_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header(USER_AGENT, HeaderValue::from_static("Venuedesk-Webhooks/1"))
+        .body(d.payload.clone())
+        .send()
+        .await;
+    match sent {
+        Ok(res) if res.status().is_success() => (Some(i64::from(res.status().as_u16())), DeliveryOutcome::Delivered),
+        Ok(res) if res.status() == reqwest::StatusCode::GONE => (Some(410), DeliveryOutcome::Gone),
+        Ok(res) => (Some(i64::from(res.status().as_u16())), failed()),
+        Err(_) => (None, failed()),
+    }
+}
