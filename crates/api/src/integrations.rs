@@ -265,3 +265,37 @@ pub struct Availability {
     pub duration_minutes: i64,
     pub times: Vec<AvailableTime>,
 }
+
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettingsInput {
+    /// `stripe`.
+    pub provider: String,
+    /// The provider's webhook signing secret (`whsec_…` for Stripe). Sealed at rest, never
+    /// returned.
+    pub webhook_secret: String,
+}
+
+impl std::fmt::Debug for PaymentSettingsInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentSettingsInput").field("provider", &self.provider).finish_non_exhaustive()
+    }
+}
+
+/// A venue's payment settings as shown: never the secret.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PaymentSettings {
+    pub configured: bool,
+    pub provider: Option<String>,
+    #[serde(with = "crate::timestamp::option", default)]
+    #[schema(value_type = Option<String>)]
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+/// What the payment webhook answers the provider.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PaymentEventReceipt {
+    pub received: bool,
+    /// This event id was already applied: nothing changed.
+    pub duplicate: bool,
+}

@@ -1,7 +1,9 @@
 //! An order's status and the kitchen's machine (API.md, Orders): `received → preparing →
 //! ready → served`, and any state before `served` → `cancelled`; anything else is refused.
 //! The platform answers a refused move with `409 invalid_transition`; the console refuses
-//! it before queueing, with the same table.
+//! it before queueing, with the same table. An order that must be paid first starts in
+//! `awaiting_payment`, which only the payment provider's confirmed event moves on
+//! ([`OrderStatus::settle_payment`]): nobody may move it by hand.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,8 +13,8 @@ use utoipa::ToSchema;
 
 use crate::unknown_name::UnknownName;
 
-/// Where an order stands. On the wire: `received`, `preparing`, `ready`, `served` or
-/// `cancelled`.
+/// Where an order stands. On the wire: `received`, `preparing`, `ready`, `served`,
+/// `cancelled` or `awaiting_payment`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -22,6 +24,7 @@ pub enum OrderStatus {
     Ready,
     Served,
     Cancelled,
+    AwaitingPayment,
 }
 
 /// The whole machine: (from, to). What is not here is refused.
@@ -35,12 +38,13 @@ const ORDER_TRANSITIONS: [(OrderStatus, OrderStatus); 6] = [
 ];
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 5] = [
+    pub const ALL: [OrderStatus; 6] = [
         OrderStatus::Received,
         OrderStatus::Preparing,
         OrderStatus::Ready,
         OrderStatus::Served,
         OrderStatus::Cancelled,
+        OrderStatus::AwaitingPayment,
     ];
 
     /// The wire string (what serde writes).
@@ -51,6 +55,7 @@ impl OrderStatus {
             OrderStatus::Ready => "ready",
             OrderStatus::Served => "served",
             OrderStatus::Cancelled => "cancelled",
+            OrderStatus::AwaitingPayment => "awaiting_payment",
         }
     }
 
@@ -62,6 +67,16 @@ impl OrderStatus {
     /// `to`, when the machine allows moving there from `self`; otherwise why not.
     pub fn move_to(self, to: OrderStatus) -> Result<OrderStatus, OrderTransitionRefused> {
         if ORDER_TRANSITIONS.contains(&(self, to)) { Ok(to) } else { Err(OrderTransitionRefused { from: self, to }) }
+    }
+
+    /// Where a confirmed payment outcome moves an order: only one awaiting payment moves,
+    /// to `received` (paid) or `cancelled` (failed). `None`: the event changes nothing.
+    pub fn settle_payment(self, succeeded: bool) -> Option<OrderStatus> {
+        match (self, succeeded) {
+            (OrderStatus::AwaitingPayment, true) => Some(OrderStatus::Received),
+            (OrderStatus::AwaitingPayment, false) => Some(OrderStatus::Cancelled),
+            _ => None,
+        }
     }
 }
 
@@ -110,6 +125,19 @@ mod tests {
     }
 
     #[test]
+    fn only_a_payment_moves_an_order_awaiting_it() {
+        assert_eq!(AwaitingPayment.settle_payment(true), Some(Received));
+        assert_eq!(AwaitingPayment.settle_payment(false), Some(Cancelled));
+        for s in [Received, Preparing, Ready, Served, Cancelled] {
+            assert_eq!(s.settle_payment(true), None);
+            assert_eq!(s.settle_payment(false), None);
+        }
+        for to in OrderStatus::ALL {
+            assert!(AwaitingPayment.move_to(to).is_err(), "nobody moves awaiting_payment by hand");
+        }
+    }
+
+    #[test]
     fn every_other_move_is_refused() {
         let allowed = [
             (Received, Preparing),
@@ -130,13 +158,13 @@ mod tests {
             }
         }
         // Staying put, skipping ahead, going back, and anything after served or cancelled.
-        assert_eq!(refused, 5 * 5 - allowed.len());
+        assert_eq!(refused, 6 * 6 - allowed.len());
         assert_eq!(Served.move_to(Cancelled).unwrap_err().to_string(), "cannot go from served to cancelled");
     }
 
     #[test]
     fn wire_strings_are_the_serde_strings() {
-        let wire = ["received", "preparing", "ready", "served", "cancelled"];
+        let wire = ["received", "preparing", "ready", "served", "cancelled", "awaiting_payment"];
         for (status, name) in OrderStatus::ALL.into_iter().zip(wire) {
             assert_eq!(status.as_str(), name);
             assert_eq!(serde_json::to_value(status).unwrap(), serde_json::json!(name));
@@ -146,7 +174,7 @@ mod tests {
         let err = "flambé".parse::<OrderStatus>().unwrap_err();
         assert_eq!(
             (err.value.as_str(), err.expected.as_str()),
-            ("flambé", "received, preparing, ready, served, cancelled")
+            ("flambé", "received, preparing, ready, served, cancelled, awaiting_payment")
         );
     }
 }

@@ -334,6 +334,10 @@ pub struct NewOrder {
     pub booking_id: Option<Uuid>,
     #[serde(default)]
     pub table_label: Option<String>,
+    /// `"required"`: the order waits in `awaiting_payment` (unseen by the kitchen) until
+    /// the payment provider confirms it; `"none"` (default): it starts `received`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<String>,
 }
 
 /// `POST /orders/{id}/status`: the status to move the order to. An unknown status answers

@@ -60,6 +60,7 @@ fn creates_round_trip() {
         items: vec![NewOrderItem { product_id: product, quantity: 2, notes: Some("no croutons".into()) }],
         booking_id: None,
         table_label: Some("T4".into()),
+        payment: None,
     };
     let sent = serde_json::to_value(&order).unwrap();
     assert_eq!(sent["items"][0], json!({"product_id": product, "quantity": 2, "notes": "no croutons"}));

@@ -70,6 +70,7 @@ impl Cache {
                 .collect(),
             booking_id: order.booking_id,
             table_label: order.table_label.clone(),
+            payment: None,
         })?;
         let tx = self.conn.transaction().map_err(db)?;
         store_record(&tx, Kind::Order, &to_json(&order)?, true)?;

@@ -32,6 +32,8 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::jwks))
         .routes(routes!(ops::security_txt))
+        // Authenticated by the provider's signature over the body, not by a bearer token.
+        .routes(routes!(integrations::payments::webhook))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(auth::refresh))
@@ -96,6 +98,7 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(integrations::webhooks::retry))
         .routes(routes!(integrations::public_keys::list, integrations::public_keys::create))
         .routes(routes!(integrations::public_keys::delete))
+        .routes(routes!(integrations::payments::get, integrations::payments::put))
         // Inner first: authentication runs before the idempotency check needs the caller.
         .route_layer(from_fn_with_state(state.clone(), idempotency::enforce))
         .route_layer(from_fn_with_state(state, require_auth));

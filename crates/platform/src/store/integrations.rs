@@ -115,3 +115,31 @@ pub struct PublicKeyRecord {
     pub allowed_origins: Vec<String>,
     pub created_at: OffsetDateTime,
 }
+
+/// A venue's payment provider settings; the webhook signing secret is sealed.
+#[derive(Clone)]
+pub struct PaymentSettingsRecord {
+    pub venue_id: Uuid,
+    pub provider: String,
+    pub webhook_secret_enc: Vec<u8>,
+    pub updated_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for PaymentSettingsRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentSettingsRecord").field("venue_id", &self.venue_id).finish_non_exhaustive()
+    }
+}
+
+/// A payment provider's event, kept once per id: the authoritative payment state.
+#[derive(Debug, Clone)]
+pub struct PaymentEventRecord {
+    pub venue_id: Uuid,
+    /// The provider's event id (`evt_…`).
+    pub event_id: String,
+    pub kind: String,
+    pub order_id: Option<Uuid>,
+    /// What it did: `paid`, `payment_failed`, or `no_change` (and why, in the audit).
+    pub outcome: String,
+    pub received_at: OffsetDateTime,
+}

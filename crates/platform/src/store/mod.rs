@@ -505,6 +505,13 @@ pub trait IntegrationStore: Send + Sync + 'static {
     async fn public_key_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<PublicKeyRecord>>;
     /// Whether any venue's key allows `origin` (a CORS preflight carries no key).
     async fn origin_allowed(&self, origin: &str) -> StoreResult<bool>;
+
+    async fn put_payment_settings(&self, settings: &PaymentSettingsRecord, audit: AuditDraft) -> StoreResult<()>;
+    async fn payment_settings(&self, venue_id: Uuid) -> StoreResult<Option<PaymentSettingsRecord>>;
+    async fn payment_event_seen(&self, venue_id: Uuid, event_id: &str) -> StoreResult<bool>;
+    /// Keeps the event with its audit event; false (and nothing written) when its id was
+    /// already kept.
+    async fn record_payment_event(&self, event: &PaymentEventRecord, audit: AuditDraft) -> StoreResult<bool>;
 }
 
 /// Every area: what a backend implements and what the platform holds.

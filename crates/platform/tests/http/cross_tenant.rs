@@ -101,6 +101,12 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
             Some(json!({"url": "https://93.184.216.34/h", "events": ["order.created"]})),
         ),
         (Method::GET, format!("/v1/venues/{bv}/public-keys"), None),
+        (Method::GET, format!("/v1/venues/{bv}/payments"), None),
+        (
+            Method::PUT,
+            format!("/v1/venues/{bv}/payments"),
+            Some(json!({"provider": "stripe", "webhook_secret": "whsec_cross_tenant_0001"})),
+        ),
         (
             Method::POST,
             format!("/v1/venues/{bv}/public-keys"),

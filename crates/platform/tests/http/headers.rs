@@ -188,6 +188,9 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("get", "/v1/public/venue", false),
     ("get", "/v1/public/menu", false),
     ("get", "/v1/public/availability", false),
+    ("get", "/v1/venues/{vid}/payments", true),
+    ("put", "/v1/venues/{vid}/payments", true),
+    ("post", "/v1/payments/webhooks/{vid}", false),
 ];
 
 #[tokio::test]

@@ -19,6 +19,7 @@ mod identity;
 mod jwt;
 mod logs;
 mod mfa;
+mod payments;
 mod permission_matrix;
 mod postgres;
 mod public_keys;

@@ -85,6 +85,8 @@ const ROUTES: &[(&str, Option<&str>)] = &[
     ("GET public-keys", Some("api_clients:manage")),
     ("POST public-keys", Some("api_clients:manage")),
     ("DELETE public-key", Some("api_clients:manage")),
+    ("GET payments", Some("payments:manage")),
+    ("PUT payments", Some("payments:manage")),
 ];
 
 /// Builds one request for `route`, creating (as the owner) whatever it acts on, fresh.
@@ -294,6 +296,13 @@ async fn request(p: &TestPlatform, t: &Team, route: &str, n: usize) -> (Method, 
                 p.post_ok(&t.path("/public-keys"), owner, json!({"allowed_origins": ["https://shop.example"]})).await;
             (Method::DELETE, t.path(&format!("/public-keys/{}", id(&k))), None, None)
         }
+        "GET payments" => (Method::GET, t.path("/payments"), None, None),
+        "PUT payments" => (
+            Method::PUT,
+            t.path("/payments"),
+            Some(json!({"provider": "stripe", "webhook_secret": "whsec_matrix_secret_0001"})),
+            None,
+        ),
         other => panic!("no request for {other}"),
     }
 }

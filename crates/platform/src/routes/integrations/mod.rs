@@ -2,5 +2,6 @@
 
 pub mod api_clients;
 pub mod oauth_token;
+pub mod payments;
 pub mod public_keys;
 pub mod webhooks;

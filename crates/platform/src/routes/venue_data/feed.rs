@@ -92,6 +92,11 @@ pub async fn changes(
                 },
             }
         };
+        // An order awaiting payment is for those who handle payments; the kitchen sees it
+        // once it is paid (its move to `received` is a change of its own).
+        let data = data.filter(|d| {
+            r.entity != "order" || d["status"] != "awaiting_payment" || scope.may(Permission::PaymentsManage)
+        });
         let op = if data.is_none() { "delete".to_string() } else { r.op };
         changes.push(Change { seq: r.seq, entity: r.entity, id: r.id, op, data });
     }

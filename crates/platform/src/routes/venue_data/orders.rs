@@ -30,7 +30,7 @@ pub struct OrderQuery {
     pub cursor: Option<String>,
 }
 
-async fn doc_for(state: &AppState, vid: Uuid, o: &Order) -> ApiResult<DocRecord> {
+pub(crate) async fn doc_for(state: &AppState, vid: Uuid, o: &Order) -> ApiResult<DocRecord> {
     Ok(DocRecord {
         entity: Entity::Order,
         id: o.id,
@@ -58,7 +58,7 @@ pub async fn list(
     Path(vid): Path<Uuid>,
     q: Result<Query<OrderQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<Order>>> {
-    authorize(&state, &auth, &ip, vid, Some(Permission::OrdersRead)).await?;
+    let scope = authorize(&state, &auth, &ip, vid, Some(Permission::OrdersRead)).await?;
     let Query(q) = q.map_err(query_error)?;
     let limit = page_limit(q.limit)?;
     if let Some(s) = &q.status
@@ -70,7 +70,12 @@ pub async fn list(
         ));
     }
     let query = DocQuery { status: q.status.clone(), after: parse_cursor(q.cursor.as_deref())?, ..DocQuery::default() };
-    Ok(Json(page_of(&state, vid, Entity::Order, query, limit).await?))
+    let mut page: Page<Order> = page_of(&state, vid, Entity::Order, query, limit).await?;
+    // Orders awaiting payment are for those who handle payments, not the kitchen.
+    if !scope.may(Permission::PaymentsManage) {
+        page.items.retain(|o| o.status != OrderStatus::AwaitingPayment);
+    }
+    Ok(Json(page))
 }
 
 /// Place an order (`orders:write`); prices and the total come from the venue's products.
@@ -119,9 +124,19 @@ pub async fn create(
             notes: validate::optional_text(&format!("items[{i}].notes"), item.notes.as_deref(), 200)?,
         });
     }
+    let status = match body.payment.as_deref() {
+        None | Some("none") => OrderStatus::Received,
+        Some("required") => {
+            if state.store.payment_settings(vid).await?.is_none() {
+                return Err(ApiError::validation("payment", "this venue has no payment provider set up"));
+            }
+            OrderStatus::AwaitingPayment
+        }
+        Some(_) => return Err(ApiError::validation("payment", "must be \"required\" or \"none\"")),
+    };
     let o = Order {
         id: body.id.unwrap_or_else(Uuid::now_v7),
-        status: OrderStatus::Received,
+        status,
         items,
         total_cents: total,
         currency: currency.unwrap_or_default(),

@@ -556,3 +556,73 @@ pub(super) async fn origin_allowed(s: &PgStore, origin: &str) -> StoreResult<boo
     tx.commit().await?;
     Ok(n > 0)
 }
+
+pub(super) async fn put_payment_settings(s: &PgStore, p: &PaymentSettingsRecord, audit: AuditDraft) -> StoreResult<()> {
+    let mut tx = s.venue_tx(p.venue_id).await?;
+    sqlx::query(
+        "INSERT INTO payment_settings (venue_id, provider, webhook_secret_enc, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (venue_id) DO UPDATE SET provider = excluded.provider, \
+         webhook_secret_enc = excluded.webhook_secret_enc, updated_at = excluded.updated_at",
+    )
+    .bind(p.venue_id)
+    .bind(&p.provider)
+    .bind(&p.webhook_secret_enc)
+    .bind(ms(p.updated_at))
+    .execute(&mut *tx)
+    .await?;
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn payment_settings(s: &PgStore, venue_id: Uuid) -> StoreResult<Option<PaymentSettingsRecord>> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let row = sqlx::query("SELECT provider, webhook_secret_enc, updated_at FROM payment_settings WHERE venue_id = $1")
+        .bind(venue_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    row.map(|r| {
+        Ok(PaymentSettingsRecord {
+            venue_id,
+            provider: r.try_get("provider")?,
+            webhook_secret_enc: r.try_get("webhook_secret_enc")?,
+            updated_at: from_ms(r.try_get("updated_at")?)?,
+        })
+    })
+    .transpose()
+}
+
+pub(super) async fn payment_event_seen(s: &PgStore, venue_id: Uuid, event_id: &str) -> StoreResult<bool> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_events WHERE venue_id = $1 AND event_id = $2")
+        .bind(venue_id)
+        .bind(event_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(n > 0)
+}
+
+pub(super) async fn record_payment_event(s: &PgStore, e: &PaymentEventRecord, audit: AuditDraft) -> StoreResult<bool> {
+    let mut tx = s.venue_tx(e.venue_id).await?;
+    let n = sqlx::query(
+        "INSERT INTO payment_events (venue_id, event_id, kind, order_id, outcome, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (venue_id, event_id) DO NOTHING",
+    )
+    .bind(e.venue_id)
+    .bind(&e.event_id)
+    .bind(&e.kind)
+    .bind(e.order_id)
+    .bind(&e.outcome)
+    .bind(ms(e.received_at))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(false);
+    }
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1323,4 +1323,20 @@ impl IntegrationStore for PgStore {
     async fn origin_allowed(&self, origin: &str) -> StoreResult<bool> {
         integrations::origin_allowed(self, origin).await
     }
+
+    async fn put_payment_settings(&self, settings: &PaymentSettingsRecord, audit: AuditDraft) -> StoreResult<()> {
+        retrying(|| integrations::put_payment_settings(self, settings, audit.clone())).await
+    }
+
+    async fn payment_settings(&self, venue_id: Uuid) -> StoreResult<Option<PaymentSettingsRecord>> {
+        integrations::payment_settings(self, venue_id).await
+    }
+
+    async fn payment_event_seen(&self, venue_id: Uuid, event_id: &str) -> StoreResult<bool> {
+        integrations::payment_event_seen(self, venue_id, event_id).await
+    }
+
+    async fn record_payment_event(&self, event: &PaymentEventRecord, audit: AuditDraft) -> StoreResult<bool> {
+        retrying(|| integrations::record_payment_event(self, event, audit.clone())).await
+    }
 }

@@ -554,3 +554,79 @@ pub(super) async fn origin_allowed(s: &SqliteStore, origin: &str) -> StoreResult
         .await?;
     Ok(n > 0)
 }
+
+pub(super) async fn put_payment_settings(
+    s: &SqliteStore,
+    p: &PaymentSettingsRecord,
+    audit: AuditDraft,
+) -> StoreResult<()> {
+    let mut conn = s.writer.lock().await;
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+    sqlx::query(
+        "INSERT INTO payment_settings (venue_id, provider, webhook_secret_enc, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (venue_id) DO UPDATE SET provider = excluded.provider, \
+         webhook_secret_enc = excluded.webhook_secret_enc, updated_at = excluded.updated_at",
+    )
+    .bind(p.venue_id.to_string())
+    .bind(&p.provider)
+    .bind(&p.webhook_secret_enc)
+    .bind(ms(p.updated_at))
+    .execute(&mut *tx)
+    .await?;
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn payment_settings(s: &SqliteStore, venue_id: Uuid) -> StoreResult<Option<PaymentSettingsRecord>> {
+    let row = sqlx::query("SELECT provider, webhook_secret_enc, updated_at FROM payment_settings WHERE venue_id = ?")
+        .bind(venue_id.to_string())
+        .fetch_optional(&s.reader)
+        .await?;
+    row.map(|r| {
+        Ok(PaymentSettingsRecord {
+            venue_id,
+            provider: r.try_get("provider")?,
+            webhook_secret_enc: r.try_get("webhook_secret_enc")?,
+            updated_at: from_ms(r.try_get("updated_at")?)?,
+        })
+    })
+    .transpose()
+}
+
+pub(super) async fn payment_event_seen(s: &SqliteStore, venue_id: Uuid, event_id: &str) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_events WHERE venue_id = ? AND event_id = ?")
+        .bind(venue_id.to_string())
+        .bind(event_id)
+        .fetch_one(&s.reader)
+        .await?;
+    Ok(n > 0)
+}
+
+pub(super) async fn record_payment_event(
+    s: &SqliteStore,
+    e: &PaymentEventRecord,
+    audit: AuditDraft,
+) -> StoreResult<bool> {
+    let mut conn = s.writer.lock().await;
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+    let n = sqlx::query(
+        "INSERT INTO payment_events (venue_id, event_id, kind, order_id, outcome, received_at) VALUES (?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (venue_id, event_id) DO NOTHING",
+    )
+    .bind(e.venue_id.to_string())
+    .bind(&e.event_id)
+    .bind(&e.kind)
+    .bind(e.order_id.map(|o| o.to_string()))
+    .bind(&e.outcome)
+    .bind(ms(e.received_at))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(false);
+    }
+    append_audit_tx(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(true)
+}
