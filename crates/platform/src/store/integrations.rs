@@ -102,6 +102,19 @@ pub enum DeliveryOutcome {
     Failed,
     /// `410 Gone`: the endpoint is disabled, its queue paused.
     Gone,
+    /// Not attempted (an earlier delivery to its endpoint failed first): the lease is
+    /// given back, nothing else changes.
+    NotSent,
+}
+
+/// The end of one leased delivery.
+#[derive(Debug, Clone)]
+pub struct DeliveryResult {
+    pub venue_id: Uuid,
+    pub delivery_id: Uuid,
+    pub at: OffsetDateTime,
+    pub status_code: Option<i64>,
+    pub outcome: DeliveryOutcome,
 }
 
 /// A publishable key for a venue's own website: read-only, bound to origins. Only its

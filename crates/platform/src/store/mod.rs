@@ -481,22 +481,18 @@ pub trait IntegrationStore: Send + Sync + 'static {
         now: OffsetDateTime,
         audit: AuditDraft,
     ) -> StoreResult<DeliveryRecord>;
-    /// Leases due deliveries, at most one per endpoint and only the oldest unfinished one of
-    /// each (so each endpoint receives its events in order), across venues.
+    /// Leases due deliveries across venues: of each endpoint only its oldest unfinished
+    /// ones, at most `per_endpoint`, and none behind one that is waiting or in flight — so
+    /// each endpoint receives its events in order.
     async fn claim_deliveries(
         &self,
         now: OffsetDateTime,
         lease: Duration,
         limit: u32,
+        per_endpoint: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
-    async fn finish_delivery(
-        &self,
-        venue_id: Uuid,
-        delivery_id: Uuid,
-        at: OffsetDateTime,
-        status_code: Option<i64>,
-        outcome: DeliveryOutcome,
-    ) -> StoreResult<()>;
+    /// Records how leased deliveries ended, in one transaction per venue.
+    async fn finish_deliveries(&self, results: &[DeliveryResult]) -> StoreResult<()>;
 
     async fn create_public_key(&self, key: &PublicKeyRecord, audit: AuditDraft) -> StoreResult<()>;
     async fn public_keys(&self, venue_id: Uuid) -> StoreResult<Vec<PublicKeyRecord>>;

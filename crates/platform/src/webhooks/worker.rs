@@ -12,13 +12,17 @@ use time::Duration;
 use super::{next_retry, signature, target};
 use crate::routes::integrations::webhooks::open_secrets;
 use crate::state::AppState;
-use crate::store::{ClaimedDelivery, DeliveryOutcome};
+use crate::store::{ClaimedDelivery, DeliveryOutcome, DeliveryResult};
 
 /// Longer than a send can take, so a lease never ends while its delivery is in flight.
 pub const LEASE: Duration = Duration::seconds(60);
 pub const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 const POLL: StdDuration = StdDuration::from_millis(100);
-const BATCH: u32 = 32;
+const BATCH: u32 = 256;
+/// Deliveries of one endpoint sent in order per round. Several in a round keep up with a
+/// busy venue; a lease covers them all (`PER_ENDPOINT` sends at worst `SEND_TIMEOUT` each
+/// could outlast it, so a round stops sending once its lease is half gone).
+const PER_ENDPOINT: u32 = 64;
 
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -32,7 +36,8 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 
 /// Claims what is due and sends it; how many deliveries were attempted.
 pub async fn run_once(state: &AppState) -> usize {
-    let batch = match state.store.claim_deliveries(state.clock.now(), LEASE, BATCH).await {
+    let started = std::time::Instant::now();
+    let batch = match state.store.claim_deliveries(state.clock.now(), LEASE, BATCH, PER_ENDPOINT).await {
         Ok(b) => b,
         Err(e) => {
             tracing::warn!(error = %e, "webhook worker could not claim deliveries");
@@ -41,22 +46,48 @@ pub async fn run_once(state: &AppState) -> usize {
         }
     };
     let n = batch.len();
-    // One delivery per endpoint in a batch: sending them side by side keeps each order.
-    futures::future::join_all(batch.into_iter().map(|d| deliver(state, d))).await;
-    n
-}
-
-async fn deliver(state: &AppState, d: ClaimedDelivery) {
-    let (status_code, outcome) = attempt(state, &d).await;
-    let at = state.clock.now();
-    // The wait is counted from when the attempt ended.
-    let outcome = match (outcome, next_retry(d.attempt + 1)) {
-        (DeliveryOutcome::Retry(_), Some(wait)) => DeliveryOutcome::Retry(at + wait),
-        (other, _) => other,
-    };
-    if let Err(e) = state.store.finish_delivery(d.venue_id, d.id, at, status_code, outcome).await {
-        tracing::warn!(error = %e, delivery = %d.id, "webhook delivery result not recorded; it will be sent again");
+    // Each endpoint's deliveries one after another, in order; endpoints side by side.
+    let mut by_endpoint: Vec<Vec<ClaimedDelivery>> = Vec::new();
+    for d in batch {
+        match by_endpoint.iter_mut().find(|g| g[0].endpoint_id == d.endpoint_id) {
+            Some(g) => g.push(d),
+            None => by_endpoint.push(vec![d]),
+        }
     }
+    let half_lease = StdDuration::from_secs((LEASE.whole_seconds() / 2).max(1) as u64);
+    let results = futures::future::join_all(by_endpoint.into_iter().map(|group| async move {
+        let mut results = Vec::with_capacity(group.len());
+        let mut stopped = false;
+        for d in group {
+            if stopped || started.elapsed() > half_lease {
+                // An earlier one failed (order!) or the lease runs short: give it back.
+                results.push(DeliveryResult {
+                    venue_id: d.venue_id,
+                    delivery_id: d.id,
+                    at: state.clock.now(),
+                    status_code: None,
+                    outcome: DeliveryOutcome::NotSent,
+                });
+                continue;
+            }
+            let (status_code, outcome) = attempt(state, &d).await;
+            let at = state.clock.now();
+            // The wait is counted from when the attempt ended.
+            let outcome = match (outcome, next_retry(d.attempt + 1)) {
+                (DeliveryOutcome::Retry(_), Some(wait)) => DeliveryOutcome::Retry(at + wait),
+                (other, _) => other,
+            };
+            stopped = outcome != DeliveryOutcome::Delivered;
+            results.push(DeliveryResult { venue_id: d.venue_id, delivery_id: d.id, at, status_code, outcome });
+        }
+        results
+    }))
+    .await;
+    let results: Vec<DeliveryResult> = results.into_iter().flatten().collect();
+    if let Err(e) = state.store.finish_deliveries(&results).await {
+        tracing::warn!(error = %e, "webhook delivery results not recorded; they will be sent again");
+    }
+    n
 }
 
 async fn attempt(state: &AppState, d: &ClaimedDelivery) -> (Option<i64>, DeliveryOutcome) {

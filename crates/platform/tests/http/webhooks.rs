@@ -243,12 +243,19 @@ async fn several_workers_never_send_a_delivery_twice() {
     add_webhook(&p, &t, &rx.url, &["booking.created"]).await;
     // Three more workers on the same database, as three more nodes would run.
     let extra: Vec<_> = (0..3).map(|_| venuedesk_platform::webhooks::worker::spawn(p.state.clone())).collect();
+    let mut made = Vec::new();
     for i in 0..20 {
-        p.post_ok(&t.path("/bookings"), t.owner(), booking("Guest", 1, &in_hours(30 + i))).await;
+        let b = p.post_ok(&t.path("/bookings"), t.owner(), booking("Guest", 1, &in_hours(30 + i))).await;
+        made.push(b["id"].as_str().unwrap().to_string());
     }
     rx.wait_for(20).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let got = rx.all();
+    let order: Vec<String> = got
+        .iter()
+        .map(|r| serde_json::from_str::<Value>(&r.body).unwrap()["data"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, made, "in the order the bookings were made, whichever worker sent them");
     let mut ids: Vec<String> = got.iter().map(|r| r.id.clone()).collect();
     ids.sort();
     ids.dedup();

@@ -369,89 +369,116 @@ pub(super) async fn retry_delivery(
     Ok(d)
 }
 
+/// Pending deliveries numbered per endpoint in `seq` order; an endpoint's window ends at
+/// its first one that is waiting for a retry or leased (in flight), or after `$3`.
+const DUE_WINDOW: &str = "WITH pending AS ( \
+       SELECT seq, endpoint_id, next_at, lease_until, \
+              ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY seq) AS pos \
+       FROM webhook_deliveries WHERE status = 'pending'), \
+     blocked AS ( \
+       SELECT endpoint_id, MIN(pos) AS first FROM pending \
+       WHERE next_at > $1 OR (lease_until IS NOT NULL AND lease_until >= $1) GROUP BY endpoint_id) \
+     SELECT p.seq FROM pending p LEFT JOIN blocked b ON b.endpoint_id = p.endpoint_id \
+     WHERE p.pos <= $3 AND (b.first IS NULL OR p.pos < b.first) ORDER BY p.seq LIMIT $2";
+
 pub(super) async fn claim_deliveries(
     s: &PgStore,
     now: OffsetDateTime,
     lease: time::Duration,
     limit: u32,
+    per_endpoint: u32,
 ) -> StoreResult<Vec<ClaimedDelivery>> {
     let mut tx = s.pool().begin().await?;
     sqlx::query("SELECT set_config('venuedesk.webhook_worker', 'on', true)").execute(&mut *tx).await?;
-    // SKIP LOCKED: two nodes claiming at once take different rows; the lease keeps them
-    // from taking the same one again while it is being sent.
-    let rows = sqlx::query(
-        "UPDATE webhook_deliveries SET lease_until = $3 WHERE seq IN ( \
-           SELECT d.seq FROM webhook_deliveries d \
-           WHERE d.status = 'pending' AND d.next_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1) \
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
-                           AND e.status = 'pending' AND e.seq < d.seq) \
-           ORDER BY d.seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
-         RETURNING venue_id, id, endpoint_id, event_id, payload, attempt",
-    )
+    // SKIP LOCKED: a worker claiming at the same moment computed the same windows and
+    // skips them whole; once committed, the leases block every later delivery of those
+    // endpoints until they are finished.
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE webhook_deliveries SET lease_until = $4 WHERE seq IN ( \
+           SELECT seq FROM webhook_deliveries WHERE seq IN ({DUE_WINDOW}) FOR UPDATE SKIP LOCKED) \
+         RETURNING seq, venue_id, id, endpoint_id, event_id, payload, attempt"
+    )))
     .bind(ms(now))
     .bind(i64::from(limit))
+    .bind(i64::from(per_endpoint))
     .bind(ms(now + lease))
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    rows.iter()
+    let mut claimed = rows
+        .iter()
         .map(|r| {
-            Ok(ClaimedDelivery {
-                venue_id: r.try_get("venue_id")?,
-                id: r.try_get("id")?,
-                endpoint_id: r.try_get("endpoint_id")?,
-                event_id: r.try_get("event_id")?,
-                payload: r.try_get("payload")?,
-                attempt: i64::from(r.try_get::<i32, _>("attempt")?),
-            })
+            Ok((
+                r.try_get::<i64, _>("seq")?,
+                ClaimedDelivery {
+                    venue_id: r.try_get("venue_id")?,
+                    id: r.try_get("id")?,
+                    endpoint_id: r.try_get("endpoint_id")?,
+                    event_id: r.try_get("event_id")?,
+                    payload: r.try_get("payload")?,
+                    attempt: i64::from(r.try_get::<i32, _>("attempt")?),
+                },
+            ))
         })
-        .collect()
+        .collect::<StoreResult<Vec<_>>>()?;
+    claimed.sort_by_key(|(seq, _)| *seq);
+    Ok(claimed.into_iter().map(|(_, c)| c).collect())
 }
 
-pub(super) async fn finish_delivery(
-    s: &PgStore,
-    venue_id: Uuid,
-    delivery_id: Uuid,
-    at: OffsetDateTime,
-    status_code: Option<i64>,
-    outcome: DeliveryOutcome,
-) -> StoreResult<()> {
-    let (status, next_at) = match outcome {
-        DeliveryOutcome::Delivered => ("delivered", at),
-        DeliveryOutcome::Retry(next) => ("pending", next),
-        DeliveryOutcome::Failed | DeliveryOutcome::Gone => ("failed", at),
-    };
-    let mut tx =
-        if outcome == DeliveryOutcome::Gone { s.venue_tx(venue_id).await? } else { s.venue_read(venue_id).await? };
-    let endpoint: Option<Uuid> = sqlx::query_scalar(
-        "UPDATE webhook_deliveries SET status = $1, attempt = attempt + 1, status_code = $2, last_at = $3, next_at = $4, \
-         lease_until = NULL WHERE venue_id = $5 AND id = $6 RETURNING endpoint_id",
-    )
-    .bind(status)
-    .bind(status_code.and_then(|c| i32::try_from(c).ok()))
-    .bind(ms(at))
-    .bind(ms(next_at))
-    .bind(venue_id)
-    .bind(delivery_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let (DeliveryOutcome::Gone, Some(endpoint)) = (outcome, endpoint) {
-        sqlx::query(
-            "UPDATE webhook_endpoints SET enabled = false, version = version + 1 WHERE venue_id = $1 AND id = $2",
-        )
-        .bind(venue_id)
-        .bind(endpoint)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE webhook_deliveries SET status = 'paused' WHERE venue_id = $1 AND endpoint_id = $2 AND status = 'pending'",
-        )
-        .bind(venue_id)
-        .bind(endpoint)
-        .execute(&mut *tx)
-        .await?;
+pub(super) async fn finish_deliveries(s: &PgStore, results: &[DeliveryResult]) -> StoreResult<()> {
+    let mut venues: Vec<Uuid> = results.iter().map(|r| r.venue_id).collect();
+    venues.sort();
+    venues.dedup();
+    for venue_id in venues {
+        let of_venue: Vec<&DeliveryResult> = results.iter().filter(|r| r.venue_id == venue_id).collect();
+        let gone = of_venue.iter().any(|r| r.outcome == DeliveryOutcome::Gone);
+        let mut tx = if gone { s.venue_tx(venue_id).await? } else { s.venue_read(venue_id).await? };
+        for r in of_venue {
+            let (status, next_at) = match r.outcome {
+                DeliveryOutcome::NotSent => {
+                    sqlx::query("UPDATE webhook_deliveries SET lease_until = NULL WHERE venue_id = $1 AND id = $2")
+                        .bind(venue_id)
+                        .bind(r.delivery_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    continue;
+                }
+                DeliveryOutcome::Delivered => ("delivered", r.at),
+                DeliveryOutcome::Retry(next) => ("pending", next),
+                DeliveryOutcome::Failed | DeliveryOutcome::Gone => ("failed", r.at),
+            };
+            let endpoint: Option<Uuid> = sqlx::query_scalar(
+                "UPDATE webhook_deliveries SET status = $1, attempt = attempt + 1, status_code = $2, last_at = $3, \
+                 next_at = $4, lease_until = NULL WHERE venue_id = $5 AND id = $6 RETURNING endpoint_id",
+            )
+            .bind(status)
+            .bind(r.status_code.and_then(|c| i32::try_from(c).ok()))
+            .bind(ms(r.at))
+            .bind(ms(next_at))
+            .bind(venue_id)
+            .bind(r.delivery_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let (DeliveryOutcome::Gone, Some(endpoint)) = (r.outcome, endpoint) {
+                sqlx::query(
+                    "UPDATE webhook_endpoints SET enabled = false, version = version + 1 WHERE venue_id = $1 AND id = $2",
+                )
+                .bind(venue_id)
+                .bind(endpoint)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET status = 'paused' WHERE venue_id = $1 AND endpoint_id = $2 \
+                     AND status = 'pending'",
+                )
+                .bind(venue_id)
+                .bind(endpoint)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -379,85 +379,118 @@ pub(super) async fn retry_delivery(
     Ok(d)
 }
 
+/// Pending deliveries numbered per endpoint in `seq` order; an endpoint's window ends at
+/// its first one that is waiting for a retry or leased (in flight), or after `?3`.
+const DUE_WINDOW: &str = "WITH pending AS ( \
+       SELECT seq, endpoint_id, next_at, lease_until, \
+              ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY seq) AS pos \
+       FROM webhook_deliveries WHERE status = 'pending'), \
+     blocked AS ( \
+       SELECT endpoint_id, MIN(pos) AS first FROM pending \
+       WHERE next_at > ?1 OR (lease_until IS NOT NULL AND lease_until >= ?1) GROUP BY endpoint_id) \
+     SELECT p.seq FROM pending p LEFT JOIN blocked b ON b.endpoint_id = p.endpoint_id \
+     WHERE p.pos <= ?3 AND (b.first IS NULL OR p.pos < b.first) ORDER BY p.seq LIMIT ?2";
+
 pub(super) async fn claim_deliveries(
     s: &SqliteStore,
     now: OffsetDateTime,
     lease: time::Duration,
     limit: u32,
+    per_endpoint: u32,
 ) -> StoreResult<Vec<ClaimedDelivery>> {
-    let mut conn = s.writer.lock().await;
-    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
-    let rows = sqlx::query(
-        "SELECT d.seq, d.venue_id, d.id, d.endpoint_id, d.event_id, d.payload, d.attempt FROM webhook_deliveries d \
-         WHERE d.status = 'pending' AND d.next_at <= ?1 AND (d.lease_until IS NULL OR d.lease_until < ?1) \
-         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
-                         AND e.status = 'pending' AND e.seq < d.seq) \
-         ORDER BY d.seq LIMIT ?2",
+    // Nothing due: answered from a reader, the writer is not taken.
+    let due: Option<i64> = sqlx::query_scalar(
+        "SELECT seq FROM webhook_deliveries WHERE status = 'pending' AND next_at <= ? \
+         AND (lease_until IS NULL OR lease_until < ?) LIMIT 1",
     )
     .bind(ms(now))
-    .bind(i64::from(limit))
-    .fetch_all(&mut *tx)
+    .bind(ms(now))
+    .fetch_optional(&s.reader)
     .await?;
-    let mut claimed = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let seq: i64 = r.try_get("seq")?;
-        sqlx::query("UPDATE webhook_deliveries SET lease_until = ? WHERE seq = ?")
-            .bind(ms(now + lease))
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-        claimed.push(ClaimedDelivery {
-            venue_id: uuid(r.try_get("venue_id")?)?,
-            id: uuid(r.try_get("id")?)?,
-            endpoint_id: uuid(r.try_get("endpoint_id")?)?,
-            event_id: uuid(r.try_get("event_id")?)?,
-            payload: r.try_get("payload")?,
-            attempt: r.try_get("attempt")?,
-        });
+    if due.is_none() {
+        return Ok(Vec::new());
     }
-    tx.commit().await?;
-    Ok(claimed)
-}
-
-pub(super) async fn finish_delivery(
-    s: &SqliteStore,
-    venue_id: Uuid,
-    delivery_id: Uuid,
-    at: OffsetDateTime,
-    status_code: Option<i64>,
-    outcome: DeliveryOutcome,
-) -> StoreResult<()> {
     let mut conn = s.writer.lock().await;
     let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
-    let (status, next_at) = match outcome {
-        DeliveryOutcome::Delivered => ("delivered", at),
-        DeliveryOutcome::Retry(next) => ("pending", next),
-        DeliveryOutcome::Failed => ("failed", at),
-        DeliveryOutcome::Gone => ("failed", at),
-    };
-    let endpoint: Option<String> = sqlx::query_scalar(
-        "UPDATE webhook_deliveries SET status = ?, attempt = attempt + 1, status_code = ?, last_at = ?, next_at = ?, \
-         lease_until = NULL WHERE venue_id = ? AND id = ? RETURNING endpoint_id",
-    )
-    .bind(status)
-    .bind(status_code)
-    .bind(ms(at))
-    .bind(ms(next_at))
-    .bind(venue_id.to_string())
-    .bind(delivery_id.to_string())
-    .fetch_optional(&mut *tx)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE webhook_deliveries SET lease_until = ?4 WHERE seq IN ({DUE_WINDOW}) \
+         RETURNING seq, venue_id, id, endpoint_id, event_id, payload, attempt"
+    )))
+    .bind(ms(now))
+    .bind(i64::from(limit))
+    .bind(i64::from(per_endpoint))
+    .bind(ms(now + lease))
+    .fetch_all(&mut *tx)
     .await?;
-    if let (DeliveryOutcome::Gone, Some(endpoint)) = (outcome, endpoint) {
-        sqlx::query("UPDATE webhook_endpoints SET enabled = 0, version = version + 1 WHERE venue_id = ? AND id = ?")
-            .bind(venue_id.to_string())
+    tx.commit().await?;
+    let mut claimed = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("seq")?,
+                ClaimedDelivery {
+                    venue_id: uuid(r.try_get("venue_id")?)?,
+                    id: uuid(r.try_get("id")?)?,
+                    endpoint_id: uuid(r.try_get("endpoint_id")?)?,
+                    event_id: uuid(r.try_get("event_id")?)?,
+                    payload: r.try_get("payload")?,
+                    attempt: r.try_get("attempt")?,
+                },
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    claimed.sort_by_key(|(seq, _)| *seq);
+    Ok(claimed.into_iter().map(|(_, c)| c).collect())
+}
+
+pub(super) async fn finish_deliveries(s: &SqliteStore, results: &[DeliveryResult]) -> StoreResult<()> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    let mut conn = s.writer.lock().await;
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+    for r in results {
+        let (status, next_at) = match r.outcome {
+            DeliveryOutcome::NotSent => {
+                sqlx::query("UPDATE webhook_deliveries SET lease_until = NULL WHERE venue_id = ? AND id = ?")
+                    .bind(r.venue_id.to_string())
+                    .bind(r.delivery_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                continue;
+            }
+            DeliveryOutcome::Delivered => ("delivered", r.at),
+            DeliveryOutcome::Retry(next) => ("pending", next),
+            DeliveryOutcome::Failed | DeliveryOutcome::Gone => ("failed", r.at),
+        };
+        let endpoint: Option<String> = sqlx::query_scalar(
+            "UPDATE webhook_deliveries SET status = ?, attempt = attempt + 1, status_code = ?, last_at = ?, \
+             next_at = ?, lease_until = NULL WHERE venue_id = ? AND id = ? RETURNING endpoint_id",
+        )
+        .bind(status)
+        .bind(r.status_code)
+        .bind(ms(r.at))
+        .bind(ms(next_at))
+        .bind(r.venue_id.to_string())
+        .bind(r.delivery_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let (DeliveryOutcome::Gone, Some(endpoint)) = (r.outcome, endpoint) {
+            sqlx::query(
+                "UPDATE webhook_endpoints SET enabled = 0, version = version + 1 WHERE venue_id = ? AND id = ?",
+            )
+            .bind(r.venue_id.to_string())
             .bind(&endpoint)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE webhook_deliveries SET status = 'paused' WHERE venue_id = ? AND endpoint_id = ? AND status = 'pending'")
-            .bind(venue_id.to_string())
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = 'paused' WHERE venue_id = ? AND endpoint_id = ? AND status = 'pending'",
+            )
+            .bind(r.venue_id.to_string())
             .bind(&endpoint)
             .execute(&mut *tx)
             .await?;
+        }
     }
     tx.commit().await?;
     Ok(())

@@ -1209,19 +1209,13 @@ impl IntegrationStore for SqliteStore {
         now: OffsetDateTime,
         lease: Duration,
         limit: u32,
+        per_endpoint: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
-        integrations::claim_deliveries(self, now, lease, limit).await
+        integrations::claim_deliveries(self, now, lease, limit, per_endpoint).await
     }
 
-    async fn finish_delivery(
-        &self,
-        venue_id: Uuid,
-        delivery_id: Uuid,
-        at: OffsetDateTime,
-        status_code: Option<i64>,
-        outcome: DeliveryOutcome,
-    ) -> StoreResult<()> {
-        integrations::finish_delivery(self, venue_id, delivery_id, at, status_code, outcome).await
+    async fn finish_deliveries(&self, results: &[DeliveryResult]) -> StoreResult<()> {
+        integrations::finish_deliveries(self, results).await
     }
 
     async fn create_public_key(&self, key: &PublicKeyRecord, audit: AuditDraft) -> StoreResult<()> {
