@@ -36,6 +36,19 @@ const COMMANDS: &[&str] = &[
     "revoke_session",
     "change_password",
     "save_text_file",
+    "integrations",
+    "create_api_client",
+    "rotate_api_client_secret",
+    "delete_api_client",
+    "create_public_key",
+    "delete_public_key",
+    "create_webhook",
+    "set_webhook_enabled",
+    "rotate_webhook_secret",
+    "delete_webhook",
+    "webhook_deliveries",
+    "retry_delivery",
+    "save_payment_settings",
 ];
 
 fn main() {

@@ -18,6 +18,7 @@ use fantoccini::Locator;
 use serde_json::{Value, json};
 use sha2::Digest;
 use venuedesk_platform::demo;
+use venuedesk_test_support::{Receiver, verifies};
 
 use support::{App, PASSWORD, Platform, WAIT};
 
@@ -200,6 +201,40 @@ async fn staff_run_the_venue_in_the_real_app() {
     app.fill("Code", &totp.generate(next)).await;
     app.click_button("Sign in").await;
     app.find("//nav//a[normalize-space(.)='Team']").await;
+
+    // Owner: Integrations. A webhook endpoint at a receiver on this computer, a booking made
+    // in the console, and its delivery in the endpoint's log, signed with the secret shown.
+    let rx = Receiver::start().await;
+    app.nav("Integrations").await;
+    app.fill("Endpoint URL", &rx.url).await;
+    app.click_button("Add endpoint").await;
+    let secret = app.find("//code[@data-testid='shown-once']").await.text().await.unwrap();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    app.shot("12-integrations-webhook").await;
+    app.click_button("I have saved it").await;
+    app.wait_gone("//code[@data-testid='shown-once']").await;
+    app.nav("Bookings").await;
+    app.click_button("New booking").await;
+    app.field("Guest name").await.send_keys("Wes Webhook").await.unwrap();
+    app.fill("Party size", "2").await;
+    app.fill("Time", "22:45").await;
+    app.click_button("Save").await;
+    app.wait_text("Wes Webhook").await;
+    app.click_button("Sync now").await;
+    app.wait_gone("//*[normalize-space(.)='Pending sync']").await;
+    let got = rx.wait_for(1).await;
+    assert_eq!(verifies(&secret, &got[0]), 1, "the delivery is signed with the secret the console showed");
+    assert!(!got[0].body.contains("Wes Webhook"), "the payload carries no guest name");
+    app.nav("Integrations").await;
+    app.click(app.find("//button[starts-with(@aria-label,'Delivery log of')]").await).await;
+    let delivered = "//section[@aria-labelledby='log-h']//tr[td[normalize-space(.)='booking.created'] and td[normalize-space(.)='Delivered']]";
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.c.find_all(Locator::XPath(delivered)).await.unwrap().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no delivered booking.created in the log");
+        app.click_button("Refresh log").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    app.shot("13-integrations-delivery-log").await;
     app.sign_out().await;
 
     // Manager. A script running in the webview cannot pick where a file goes: the commands
@@ -207,7 +242,15 @@ async fn staff_run_the_venue_in_the_real_app() {
     // instead (the person cancels it here) and nothing is written at that path.
     app.sign_in("manager@demo.venuedesk.test").await;
     app.find("//nav//a[normalize-space(.)='Audit']").await;
-    let customers = invoke_from_webview(&app.c, "list_customers", json!({"search": null})).await;
+    // The nav shows before the first pull after sign-in has filled the cache: wait for it.
+    let mut customers = Value::Null;
+    for _ in 0..60 {
+        customers = invoke_from_webview(&app.c, "list_customers", json!({"search": null})).await;
+        if customers["ok"][0]["id"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let customer = customers["ok"][0]["id"].as_str().unwrap_or_else(|| panic!("{customers}")).to_string();
     let elsewhere = tempfile::tempdir().unwrap();
     let target = elsewhere.path().join("written-by-a-script");

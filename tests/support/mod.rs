@@ -44,7 +44,8 @@ impl Platform {
         let platform = venuedesk_platform::app::build(
             store,
             master,
-            venuedesk_platform::state::Settings::default(),
+            // Webhook endpoints on this computer (the test's receiver).
+            venuedesk_platform::state::Settings { webhooks_allow_private: true, ..Default::default() },
             clock.clone(),
             "e2e".into(),
         )

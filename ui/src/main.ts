@@ -13,6 +13,7 @@ async function start() {
     installMockBackend(asked && roles.includes(asked) ? asked : "owner", {
       signedOut: q.get("signed_out") === "1",
       conflicts: q.get("conflicts") === "1",
+      integrationsOffline: q.get("integrations_offline") === "1",
       bookingsToday: q.get("bookings") ? Number(q.get("bookings")) : undefined,
     });
   }

@@ -166,6 +166,16 @@ try {
     await axe(page, tag("owner team"));
     await go(page, "Audit", () => page.getByRole("button", { name: "Next" }).waitFor());
     await axe(page, tag("owner audit"));
+    await go(page, "Integrations", () => page.getByRole("button", { name: "Add endpoint" }).waitFor());
+    await page.getByRole("button", { name: /^Delivery log of / }).first().click();
+    await page.getByRole("button", { name: /^Retry now/ }).first().waitFor();
+    await page.getByLabel("Client name").fill("Accounting export");
+    await page.getByLabel("orders:read").first().check();
+    await page.getByRole("button", { name: "Create API client" }).click();
+    await page.getByTestId("shown-once").waitFor();
+    await page.getByRole("button", { name: "Save payment settings" }).click();
+    await page.getByText("Paste the webhook signing secret").waitFor();
+    await axe(page, tag("owner integrations (secret shown, delivery log, error)"));
     await go(page, "Security", () => page.getByRole("heading", { name: "Active sessions" }).waitFor());
     await axe(page, tag("owner security"));
     await page.getByRole("button", { name: "Keyboard shortcuts" }).click();
@@ -185,6 +195,16 @@ try {
     await page.getByRole("button", { name: "Confirm" }).click();
     await page.getByRole("heading", { name: "Recovery codes" }).waitFor();
     await axe(page, tag("manager recovery codes"));
+    await page.context().close();
+
+    // owner, offline: the Integrations screen shows the last lists read, marked
+    page = await newPage({ scheme });
+    await open(page, "role=owner&integrations_offline=1");
+    await go(page, "Integrations", () => page.getByTestId("integrations-offline").waitFor());
+    await page.getByLabel(/Website origins/).fill("https://harbourbistro.example");
+    await page.getByRole("button", { name: "Create publishable key" }).click();
+    await page.getByText(/Nothing was changed/).waitFor();
+    await axe(page, tag("owner integrations offline"));
     await page.context().close();
 
     page = await newPage({ scheme });
@@ -214,7 +234,7 @@ try {
     await noOverflow(page, `${label} new booking form`);
     await page.keyboard.press("Escape");
     /** @type {[string, string | null][]} */
-    const screens = [["Orders", "Start"], ["Customers", null], ["Team", "Invite"], ["Audit", "Next"], ["Security", null]];
+    const screens = [["Orders", "Start"], ["Customers", null], ["Team", "Invite"], ["Audit", "Next"], ["Integrations", "Add endpoint"], ["Security", null]];
     for (const [name, sel] of screens) {
       await go(page, name, sel ? () => page.getByRole("button", { name: sel }).first().waitFor() : undefined);
       await page.waitForTimeout(100);

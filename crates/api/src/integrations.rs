@@ -5,6 +5,22 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::permission::Permission;
+
+/// Every event a webhook endpoint may subscribe to.
+pub const WEBHOOK_EVENTS: &[&str] =
+    &["booking.created", "booking.updated", "booking.status", "order.created", "order.status", "customer.erased"];
+
+/// What a person does, never a program: team and integration management. An API client
+/// may hold any other permission its creator holds.
+pub const PERSON_ONLY_PERMISSIONS: &[Permission] = &[
+    Permission::MembersManage,
+    Permission::RolesManage,
+    Permission::ApiClientsManage,
+    Permission::WebhooksManage,
+    Permission::PaymentsManage,
+];
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiClient {

@@ -332,6 +332,7 @@ impl Console {
             let permissions =
                 me.memberships.iter().find(|m| m.venue_id == v).map(|m| m.permissions.clone()).unwrap_or_default();
             cache.set_permissions(&permissions)?;
+            cache.forget_unreadable_snapshots()?;
         }
         Ok(())
     }

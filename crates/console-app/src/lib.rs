@@ -10,6 +10,7 @@ pub mod console;
 pub mod customers;
 pub mod error;
 pub mod files;
+pub mod integrations;
 pub mod local_time;
 pub mod orders;
 pub mod security;

@@ -335,3 +335,133 @@ pub struct SessionView {
     pub ip: Option<String>,
     pub current: bool,
 }
+
+// ── Integrations (owners): API clients, publishable keys, webhooks, payment settings ──
+
+/// An API client as listed (never its secret).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ApiClientView {
+    pub id: String,
+    pub client_id: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub created_at: String,
+    /// While the secret before the last rotation still works.
+    pub previous_secret_expires_at: Option<String>,
+}
+
+/// A client secret, shown once: right after creating the client or rotating its secret.
+/// Never cached, never logged.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ApiClientSecretView {
+    pub client: ApiClientView,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for ApiClientSecretView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClientSecretView").field("client", &self.client).finish_non_exhaustive()
+    }
+}
+
+/// A publishable key as listed: its prefix, not the key.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PublicKeyView {
+    pub id: String,
+    pub key_prefix: String,
+    pub allowed_origins: Vec<String>,
+    pub created_at: String,
+}
+
+/// A new publishable key, shown once (it is a read-only capability for the website).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PublicKeyCreatedView {
+    pub public_key: PublicKeyView,
+    pub key: String,
+}
+
+/// A webhook endpoint as listed (never its secret).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WebhookView {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub enabled: bool,
+    pub created_at: String,
+    /// While the secret before the last rotation still signs too.
+    pub previous_secret_expires_at: Option<String>,
+}
+
+/// A webhook signing secret (`whsec_…`), shown once: on creation or rotation.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct WebhookSecretView {
+    pub webhook: WebhookView,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for WebhookSecretView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSecretView").field("webhook", &self.webhook).finish_non_exhaustive()
+    }
+}
+
+/// One event's delivery to an endpoint: its latest attempt and what comes next.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DeliveryView {
+    pub id: String,
+    pub event_id: String,
+    pub event: String,
+    #[ts(type = "number")]
+    pub attempt: i64,
+    /// `pending`, `delivered`, `failed` or `paused`.
+    pub status: String,
+    #[ts(type = "number | null")]
+    pub status_code: Option<i64>,
+    pub at: Option<String>,
+    pub next_at: Option<String>,
+}
+
+/// An endpoint's delivery log, newest first.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DeliveryLog {
+    pub deliveries: Vec<DeliveryView>,
+    /// When it was read from the platform.
+    pub read_at: Option<String>,
+    /// The platform could not be reached: this is the last log read on this computer.
+    pub offline: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PaymentSettingsView {
+    pub configured: bool,
+    pub provider: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// The Integrations screen. A section is null when the user's role does not manage it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct IntegrationsView {
+    pub api_clients: Option<Vec<ApiClientView>>,
+    pub public_keys: Option<Vec<PublicKeyView>>,
+    pub webhooks: Option<Vec<WebhookView>>,
+    pub payments: Option<PaymentSettingsView>,
+    /// When the lists were read from the platform; null when never read on this computer.
+    pub read_at: Option<String>,
+    /// The platform could not be reached: these are the last lists read on this computer,
+    /// and changes wait until it can be.
+    pub offline: bool,
+    /// What an endpoint may subscribe to.
+    pub webhook_events: Vec<String>,
+    /// What the user may give an API client: their own permissions, less the person-only ones.
+    pub client_permissions: Vec<String>,
+}

@@ -3,6 +3,7 @@
 //! webview: a command that writes a file asks where with the native save dialog itself.
 
 mod account;
+mod integrations;
 mod screens;
 mod session;
 
@@ -78,5 +79,18 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         account::revoke_session,
         account::change_password,
         account::save_text_file,
+        integrations::integrations,
+        integrations::create_api_client,
+        integrations::rotate_api_client_secret,
+        integrations::delete_api_client,
+        integrations::create_public_key,
+        integrations::delete_public_key,
+        integrations::create_webhook,
+        integrations::set_webhook_enabled,
+        integrations::rotate_webhook_secret,
+        integrations::delete_webhook,
+        integrations::webhook_deliveries,
+        integrations::retry_delivery,
+        integrations::save_payment_settings,
     ]
 }

@@ -5,6 +5,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
+import type { ApiClientSecretView } from "./bindings/ApiClientSecretView";
 import type { AppState } from "./bindings/AppState";
 import type { AuditFilter } from "./bindings/AuditFilter";
 import type { AuditPage } from "./bindings/AuditPage";
@@ -14,13 +15,18 @@ import type { Code } from "./bindings/Code";
 import type { CustomerInput } from "./bindings/CustomerInput";
 import type { CustomerView } from "./bindings/CustomerView";
 import type { DayView } from "./bindings/DayView";
+import type { DeliveryLog } from "./bindings/DeliveryLog";
+import type { DeliveryView } from "./bindings/DeliveryView";
 import type { ExportResult } from "./bindings/ExportResult";
+import type { IntegrationsView } from "./bindings/IntegrationsView";
 import type { InvitationView } from "./bindings/InvitationView";
 import type { MemberView } from "./bindings/MemberView";
 import type { OrderLineInput } from "./bindings/OrderLineInput";
 import type { OrderView } from "./bindings/OrderView";
+import type { PaymentSettingsView } from "./bindings/PaymentSettingsView";
 import type { ProductView } from "./bindings/ProductView";
 import type { Progress } from "./bindings/Progress";
+import type { PublicKeyCreatedView } from "./bindings/PublicKeyCreatedView";
 import type { RoleInput } from "./bindings/RoleInput";
 import type { RoleView } from "./bindings/RoleView";
 import type { Saved } from "./bindings/Saved";
@@ -28,6 +34,8 @@ import type { SessionView } from "./bindings/SessionView";
 import type { SignInOutcome } from "./bindings/SignInOutcome";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TotpEnrollment } from "./bindings/TotpEnrollment";
+import type { WebhookSecretView } from "./bindings/WebhookSecretView";
+import type { WebhookView } from "./bindings/WebhookView";
 
 export type { AppError, Code, Saved };
 export type BookingAction = "seat" | "complete" | "cancel" | "no-show";
@@ -122,6 +130,26 @@ export const changePassword = (current: string, next: string) =>
   call<null>("change_password", { current, next });
 /** Rust opens the save dialog; resolves to the path written, or `cancelled`. */
 export const saveTextFile = (contents: string) => call<Saved<string>>("save_text_file", { contents });
+
+// integrations (owners): every change needs the platform; secrets come back once
+export const integrations = () => call<IntegrationsView>("integrations");
+export const createApiClient = (name: string, permissions: string[]) =>
+  call<ApiClientSecretView>("create_api_client", { name, permissions });
+export const rotateApiClientSecret = (id: string) => call<ApiClientSecretView>("rotate_api_client_secret", { id });
+export const deleteApiClient = (id: string) => call<null>("delete_api_client", { id });
+export const createPublicKey = (origins: string[]) => call<PublicKeyCreatedView>("create_public_key", { origins });
+export const deletePublicKey = (id: string) => call<null>("delete_public_key", { id });
+export const createWebhook = (url: string, events: string[]) =>
+  call<WebhookSecretView>("create_webhook", { url, events });
+export const setWebhookEnabled = (id: string, enabled: boolean) =>
+  call<WebhookView>("set_webhook_enabled", { id, enabled });
+export const rotateWebhookSecret = (id: string) => call<WebhookSecretView>("rotate_webhook_secret", { id });
+export const deleteWebhook = (id: string) => call<null>("delete_webhook", { id });
+export const webhookDeliveries = (id: string) => call<DeliveryLog>("webhook_deliveries", { id });
+export const retryDelivery = (webhookId: string, deliveryId: string) =>
+  call<DeliveryView>("retry_delivery", { webhookId, deliveryId });
+export const savePaymentSettings = (provider: "stripe", webhookSecret: string) =>
+  call<PaymentSettingsView>("save_payment_settings", { provider, webhookSecret });
 
 // events
 export async function onProgress(cb: (p: Progress) => void): Promise<UnlistenFn> {

@@ -7,14 +7,16 @@ export const ALL_PERMISSIONS = [
 ] as const;
 export type Permission = (typeof ALL_PERMISSIONS)[number];
 
-export type ScreenId = "bookings" | "orders" | "customers" | "team" | "audit" | "security";
+export type ScreenId = "bookings" | "orders" | "customers" | "team" | "audit" | "integrations" | "security";
 
-export const SCREENS: { id: ScreenId; label: string; needs: Permission | null }[] = [
+/** `needs`: the permission a screen needs, or a list of which any one will do. */
+export const SCREENS: { id: ScreenId; label: string; needs: Permission | Permission[] | null }[] = [
   { id: "bookings", label: "Bookings", needs: "bookings:read" },
   { id: "orders", label: "Orders", needs: "orders:read" },
   { id: "customers", label: "Customers", needs: "customers:read" },
   { id: "team", label: "Team", needs: "members:read" },
   { id: "audit", label: "Audit", needs: "audit:read" },
+  { id: "integrations", label: "Integrations", needs: ["api_clients:manage", "webhooks:manage", "payments:manage"] },
   { id: "security", label: "Security", needs: null },
 ];
 
@@ -23,7 +25,8 @@ export function can(perms: readonly string[] | undefined | null, p: Permission):
 }
 
 export function visibleScreens(perms: readonly string[]) {
-  return SCREENS.filter((s) => s.needs === null || can(perms, s.needs));
+  return SCREENS.filter((s) =>
+    s.needs === null || (Array.isArray(s.needs) ? s.needs.some((p) => can(perms, p)) : can(perms, s.needs)));
 }
 
 /** Built-in roles (API.md "Built-in roles"); used by the mock backend and tests. */

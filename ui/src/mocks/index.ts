@@ -3,6 +3,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { AppError } from "../lib/bindings/AppError";
+import type { ApiClientView } from "../lib/bindings/ApiClientView";
 import type { AppState } from "../lib/bindings/AppState";
 import type { AuditFilter } from "../lib/bindings/AuditFilter";
 import type { BookingInput } from "../lib/bindings/BookingInput";
@@ -11,6 +12,10 @@ import type { Code } from "../lib/bindings/Code";
 import type { CustomerInput } from "../lib/bindings/CustomerInput";
 import type { CustomerView } from "../lib/bindings/CustomerView";
 import type { DayView } from "../lib/bindings/DayView";
+import type { DeliveryView } from "../lib/bindings/DeliveryView";
+import type { PaymentSettingsView } from "../lib/bindings/PaymentSettingsView";
+import type { PublicKeyView } from "../lib/bindings/PublicKeyView";
+import type { WebhookView } from "../lib/bindings/WebhookView";
 import type { MemberView } from "../lib/bindings/MemberView";
 import type { OrderLineInput } from "../lib/bindings/OrderLineInput";
 import type { OrderView } from "../lib/bindings/OrderView";
@@ -33,6 +38,8 @@ export type MockOptions = {
   conflicts?: boolean;
   /** how the (Rust-side) save dialog is answered: a file chosen (default) or cancelled */
   saveDialog?: "choose" | "cancel";
+  /** integrations: the platform cannot be reached (lists come from the last read) */
+  integrationsOffline?: boolean;
   /** override or extend answers (return undefined to fall through) */
   override?: (cmd: string, args: Record<string, unknown>) => unknown;
 };
@@ -44,6 +51,9 @@ export type MockBackend = {
 
 const fail = (code: Code, message: string): AppError => ({ code, message });
 const CHECK_KEYS = new Set(["app_state", "sign_in", "complete_mfa", "sign_out", "save_text_file"]);
+const WEBHOOK_EVENTS = ["booking.created", "booking.updated", "booking.status", "order.created", "order.status", "customer.erased"];
+const PERSON_ONLY = ["members:manage", "roles:manage", "api_clients:manage", "webhooks:manage", "payments:manage"];
+const secret = (prefix: string) => `${prefix}${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 
 export function installMockBackend(role: BuiltinRole = "owner", opts: MockOptions = {}): MockBackend {
   const today = todayIn(TZ);
@@ -66,6 +76,30 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
   let members: MemberView[] = MEMBERS.map((m) => ({ ...m }));
   let roles: RoleView[] = ROLES.map((r) => ({ ...r, permissions: [...r.permissions] }));
   let sessions = initialSessions();
+  const integrationsReadAt = new Date(Date.now() - 3_600_000).toISOString();
+  let apiClients: ApiClientView[] = [{
+    id: "ac-1", client_id: "ac-1", name: "Till in the bar", permissions: ["orders:read", "orders:write"],
+    created_at: "2026-11-20T10:00:00.000Z", previous_secret_expires_at: null,
+  }];
+  let publicKeys: PublicKeyView[] = [{
+    id: "pk-1", key_prefix: "pk_live_3mQ9", allowed_origins: ["https://harbourbistro.example"], created_at: "2026-11-21T09:30:00.000Z",
+  }];
+  let webhooks: WebhookView[] = [{
+    id: "wh-1", url: "https://hooks.harbourbistro.example/venuedesk", events: ["booking.created", "order.created"],
+    enabled: true, created_at: "2026-11-22T12:00:00.000Z", previous_secret_expires_at: null,
+  }];
+  const deliveries = new Map<string, DeliveryView[]>([["wh-1", [
+    { id: "d-2", event_id: "e-2", event: "order.created", attempt: 2, status: "pending", status_code: 503,
+      at: new Date(Date.now() - 60_000).toISOString(), next_at: new Date(Date.now() + 240_000).toISOString() },
+    { id: "d-1", event_id: "e-1", event: "booking.created", attempt: 1, status: "delivered", status_code: 200,
+      at: new Date(Date.now() - 600_000).toISOString(), next_at: null },
+  ]]]);
+  let payments: PaymentSettingsView = { configured: false, provider: null, updated_at: null };
+  const offlineChange = () => fail("offline", "Integrations change only on the platform, and it cannot be reached right now. Nothing was changed.");
+  const integrationWrite = (p: string) => {
+    need(p);
+    if (opts.integrationsOffline) throw offlineChange();
+  };
   const audit = auditEvents(180);
   const sync: SyncStatus = {
     online: true, pending: 0, last_sync: new Date(Date.now() - 60_000).toISOString(), syncing: false,
@@ -335,6 +369,90 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
         if (a.current !== "correct horse") throw fail("invalid_credentials", "Current password is wrong.");
         return null;
       case "save_text_file": return saveAs("venuedesk-recovery-codes.txt", (path) => path);
+      case "integrations": {
+        const may = (p: string) => permissions.includes(p);
+        return structuredClone({
+          api_clients: may("api_clients:manage") ? apiClients : null,
+          public_keys: may("api_clients:manage") ? publicKeys : null,
+          webhooks: may("webhooks:manage") ? webhooks : null,
+          payments: may("payments:manage") ? payments : null,
+          read_at: opts.integrationsOffline ? integrationsReadAt : new Date().toISOString(),
+          offline: !!opts.integrationsOffline,
+          webhook_events: WEBHOOK_EVENTS,
+          client_permissions: permissions.filter((p) => !PERSON_ONLY.includes(p)),
+        });
+      }
+      case "create_api_client": {
+        integrationWrite("api_clients:manage");
+        const name = String(a.name).trim();
+        if (!name) throw fail("invalid_input", "Give the API client a name (up to 100 characters).");
+        const perms = [...(a.permissions as string[])];
+        if (perms.some((p) => PERSON_ONLY.includes(p))) throw fail("validation_failed", "That permission is for people, not API clients.");
+        const id = uid("ac");
+        const client: ApiClientView = { id, client_id: id, name, permissions: perms, created_at: new Date().toISOString(), previous_secret_expires_at: null };
+        apiClients = [...apiClients, client];
+        return { client, client_secret: secret("vdcs_") };
+      }
+      case "rotate_api_client_secret": {
+        integrationWrite("api_clients:manage");
+        const c = apiClients.find((x) => x.id === a.id);
+        if (!c) throw fail("not_found", "No such API client.");
+        c.previous_secret_expires_at = new Date(Date.now() + 86_400_000).toISOString();
+        return { client: { ...c }, client_secret: secret("vdcs_") };
+      }
+      case "delete_api_client": integrationWrite("api_clients:manage"); apiClients = apiClients.filter((c) => c.id !== a.id); return null;
+      case "create_public_key": {
+        integrationWrite("api_clients:manage");
+        const origins = [...(a.origins as string[])];
+        const key = secret("pk_live_");
+        const k: PublicKeyView = { id: uid("pk"), key_prefix: key.slice(0, 12), allowed_origins: origins, created_at: new Date().toISOString() };
+        publicKeys = [...publicKeys, k];
+        return { public_key: k, key };
+      }
+      case "delete_public_key": integrationWrite("api_clients:manage"); publicKeys = publicKeys.filter((k) => k.id !== a.id); return null;
+      case "create_webhook": {
+        integrationWrite("webhooks:manage");
+        const url = String(a.url);
+        if (!url.startsWith("https://")) throw fail("validation_failed", "url: must be https:// and resolve to a public address");
+        const w: WebhookView = { id: uid("wh"), url, events: [...(a.events as string[])], enabled: true, created_at: new Date().toISOString(), previous_secret_expires_at: null };
+        webhooks = [...webhooks, w];
+        deliveries.set(w.id, []);
+        return { webhook: w, secret: secret("whsec_") };
+      }
+      case "set_webhook_enabled": {
+        integrationWrite("webhooks:manage");
+        const w = webhooks.find((x) => x.id === a.id);
+        if (!w) throw fail("not_found", "No such endpoint.");
+        w.enabled = Boolean(a.enabled);
+        return { ...w };
+      }
+      case "rotate_webhook_secret": {
+        integrationWrite("webhooks:manage");
+        const w = webhooks.find((x) => x.id === a.id);
+        if (!w) throw fail("not_found", "No such endpoint.");
+        w.previous_secret_expires_at = new Date(Date.now() + 86_400_000).toISOString();
+        return { webhook: { ...w }, secret: secret("whsec_") };
+      }
+      case "delete_webhook": integrationWrite("webhooks:manage"); webhooks = webhooks.filter((w) => w.id !== a.id); return null;
+      case "webhook_deliveries": {
+        need("webhooks:manage");
+        const list = deliveries.get(String(a.id));
+        if (!list) throw fail("not_found", "No such endpoint.");
+        return { deliveries: structuredClone(list), read_at: opts.integrationsOffline ? integrationsReadAt : new Date().toISOString(), offline: !!opts.integrationsOffline };
+      }
+      case "retry_delivery": {
+        integrationWrite("webhooks:manage");
+        const d = deliveries.get(String(a.webhookId))?.find((x) => x.id === a.deliveryId);
+        if (!d) throw fail("not_found", "No such delivery.");
+        Object.assign(d, { status: "pending", next_at: new Date().toISOString() });
+        return { ...d };
+      }
+      case "save_payment_settings": {
+        integrationWrite("payments:manage");
+        if (!String(a.webhookSecret).trim()) throw fail("invalid_input", "Paste the webhook signing secret.");
+        payments = { configured: true, provider: "stripe", updated_at: new Date().toISOString() };
+        return { ...payments };
+      }
       default:
         throw fail("internal", `mock backend: unknown command ${cmd}`);
     }

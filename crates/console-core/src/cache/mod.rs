@@ -6,9 +6,11 @@
 pub mod account;
 pub mod records;
 pub mod schema;
+pub mod snapshots;
 
 pub use account::{account_dir, wipe_account};
 pub use records::Kind;
+pub use snapshots::Snapshot;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -36,6 +36,7 @@ impl Cache {
         let permissions =
             me.memberships.iter().find(|m| m.venue_id == venue_id).map(|m| m.permissions.clone()).unwrap_or_default();
         self.set_permissions(&permissions)?;
+        self.forget_unreadable_snapshots()?;
         let readable = readable_kinds(self)?;
         let before: Vec<String> =
             self.meta("readable")?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default();

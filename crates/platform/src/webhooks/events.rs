@@ -8,9 +8,8 @@ use uuid::Uuid;
 use crate::audit::AuditDraft;
 use crate::store::{DocWrite, Entity, OutgoingEvent};
 
-/// Every event an endpoint may subscribe to.
-pub const EVENT_TYPES: &[&str] =
-    &["booking.created", "booking.updated", "booking.status", "order.created", "order.status", "customer.erased"];
+/// Every event an endpoint may subscribe to (the wire contract's list).
+pub use venuedesk_api::integrations::WEBHOOK_EVENTS as EVENT_TYPES;
 
 fn kind_of(action: &str) -> Option<&'static str> {
     Some(match action {

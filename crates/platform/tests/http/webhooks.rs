@@ -4,91 +4,15 @@
 //! disables, manual retry, secret rotation with both secrets signing, several workers
 //! never sending one delivery twice, and the SSRF rules.
 
-use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::{HeaderMap, StatusCode as AxumStatus};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use venuedesk_platform::state::Settings;
+use venuedesk_test_support::{Receiver, verifies};
 
 use crate::common::{TestPlatform, expect_problem, relaxed};
 use crate::venue_fixture::{Team, booking, in_hours};
-
-#[derive(Debug, Clone)]
-struct Received {
-    id: String,
-    timestamp: String,
-    signature: String,
-    body: String,
-}
-
-/// A webhook receiver on a loopback port; answers with `status` (200 unless changed).
-struct Receiver {
-    url: String,
-    got: Arc<Mutex<Vec<Received>>>,
-    status: Arc<AtomicU16>,
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        let got: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let status = Arc::new(AtomicU16::new(200));
-        let (g, s) = (got.clone(), status.clone());
-        let app = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(move |headers: HeaderMap, body: String| {
-                let (g, s) = (g.clone(), s.clone());
-                async move {
-                    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-                    g.lock().unwrap().push(Received {
-                        id: h("webhook-id"),
-                        timestamp: h("webhook-timestamp"),
-                        signature: h("webhook-signature"),
-                        body,
-                    });
-                    AxumStatus::from_u16(s.load(Ordering::SeqCst)).unwrap()
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Receiver { url, got, status }
-    }
-
-    fn all(&self) -> Vec<Received> {
-        self.got.lock().unwrap().clone()
-    }
-
-    /// Waits (up to 20 s) until `n` requests have arrived.
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
-        for _ in 0..200 {
-            let all = self.all();
-            if all.len() >= n {
-                return all;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("expected {n} webhook requests, got {}", self.all().len());
-    }
-}
-
-/// Standard Webhooks v1 verification, written from the specification.
-fn verifies(secret: &str, r: &Received) -> usize {
-    let key = STANDARD.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-    mac.update(format!("{}.{}.{}", r.id, r.timestamp, r.body).as_bytes());
-    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
-    r.signature.split(' ').filter(|s| *s == expected).count()
-}
 
 fn allow_private() -> Settings {
     Settings { webhooks_allow_private: true, ..relaxed() }
@@ -180,7 +104,7 @@ async fn events_are_signed_ordered_retried_and_never_carry_personal_data() {
     assert!(log.iter().all(|d| d["status"] == "delivered" && d["status_code"] == 200 && d["attempt"] == 1));
 
     // A failing receiver: retried after 5 s (the platform's clock), then delivered.
-    rx.status.store(500, Ordering::SeqCst);
+    rx.answer_with(500);
     p.post_ok(&t.path("/bookings"), t.owner(), booking("Later", 1, &in_hours(40))).await;
     let first = wait_newest(&p, &t, &hid, |d| d["attempt"] == 1).await;
     assert_eq!((first["status"].as_str(), first["status_code"].as_i64()), (Some("pending"), Some(500)));
@@ -188,19 +112,19 @@ async fn events_are_signed_ordered_retried_and_never_carry_personal_data() {
     let gap = time::OffsetDateTime::parse(next, &time::format_description::well_known::Rfc3339).unwrap()
         - time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap();
     assert_eq!(gap.whole_seconds(), 5);
-    rx.status.store(200, Ordering::SeqCst);
+    rx.answer_with(200);
     p.clock.advance(time::Duration::seconds(6));
     let done = wait_newest(&p, &t, &hid, |d| d["status"] == "delivered").await;
     assert_eq!(done["attempt"], 2);
 
     // 410 Gone disables the endpoint; a manual retry and re-enabling deliver it.
-    rx.status.store(410, Ordering::SeqCst);
+    rx.answer_with(410);
     p.post_ok(&t.path("/bookings"), t.owner(), booking("Gone", 1, &in_hours(41))).await;
     let gone = wait_newest(&p, &t, &hid, |d| d["status"] == "failed").await;
     assert_eq!(gone["status_code"], 410);
     let endpoint = p.get_ok(&t.path(&format!("/webhooks/{hid}")), t.owner()).await;
     assert_eq!(endpoint["enabled"], false);
-    rx.status.store(200, Ordering::SeqCst);
+    rx.answer_with(200);
     let did = gone["id"].as_str().unwrap();
     p.post_ok(&t.path(&format!("/webhooks/{hid}/deliveries/{did}/retry")), t.owner(), json!({})).await;
     let version = endpoint["version"].as_i64().unwrap();

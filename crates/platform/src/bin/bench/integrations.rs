@@ -137,11 +137,12 @@ async fn logins(t: &Arc<Target>, run_for: Duration) -> Result<f64> {
     Ok(count.load(Ordering::Relaxed) as f64 / begin.elapsed().as_secs_f64())
 }
 
-pub(super) async fn run(bookings: u64, seconds: u64) -> Result<()> {
-    let t = Arc::new(start().await?);
+/// Creates into a venue without webhooks, then into one with 3 endpoints; prints the ratio
+/// and how soon the deliveries followed.
+async fn fan_out(t: &Arc<Target>, backend: &str, bookings: u64) -> Result<()> {
     let (rx_url, seen, received) = receiver().await?;
-    let (token, off_vid) = owner_and_venue(&t, "hooks-off").await?;
-    let (on_token, on_vid) = owner_and_venue(&t, "hooks-on").await?;
+    let (token, off_vid) = owner_and_venue(t, "hooks-off").await?;
+    let (on_token, on_vid) = owner_and_venue(t, "hooks-on").await?;
     for _ in 0..3 {
         let res = t
             .client
@@ -155,9 +156,11 @@ pub(super) async fn run(bookings: u64, seconds: u64) -> Result<()> {
             bail!("webhook create answered {}", res.status());
         }
     }
-    println!("== webhook fan-out: {bookings} booking creates, 32 clients, 3 endpoints on a loopback receiver (SQLite)");
-    let (off, _) = creates(&t, &token, &off_vid, bookings).await?;
-    let (on, answered) = creates(&t, &on_token, &on_vid, bookings).await?;
+    println!(
+        "== webhook fan-out: {bookings} booking creates, 32 clients, 3 endpoints on a loopback receiver ({backend})"
+    );
+    let (off, _) = creates(t, &token, &off_vid, bookings).await?;
+    let (on, answered) = creates(t, &on_token, &on_vid, bookings).await?;
     let expected = bookings * 3;
     let wait = Instant::now();
     while received.load(Ordering::Relaxed) < expected && wait.elapsed() < Duration::from_secs(120) {
@@ -178,6 +181,19 @@ pub(super) async fn run(bookings: u64, seconds: u64) -> Result<()> {
         ms(percentile(&lat, 0.99)),
         lat.len()
     );
+    Ok(())
+}
+
+/// `postgres`: the owner URL, application role and password, to run the fan-out there too.
+pub(super) async fn run(bookings: u64, seconds: u64, postgres: Option<(&str, &str, &str)>) -> Result<()> {
+    let t = Arc::new(start().await?);
+    fan_out(&t, "SQLite", bookings).await?;
+    if let Some((owner, role, password)) = postgres {
+        let url = super::postgres::fresh_database(owner, role, password).await?;
+        let pg = Arc::new(super::start_nodes(&url, 1, tempfile::tempdir()?).await?);
+        fan_out(&pg, "PostgreSQL, one node", bookings).await?;
+    }
+    let (token, off_vid) = owner_and_venue(&t, "tokens").await?;
 
     println!("== token endpoint: client-credential grants vs password logins, 32 clients, {seconds} s each");
     let res = t

@@ -63,6 +63,14 @@ enum Bench {
         /// Seconds each token-endpoint measurement runs.
         #[arg(long, default_value_t = 5)]
         seconds: u64,
+        /// Also run the fan-out on PostgreSQL: an owner role's URL on a server where it may
+        /// create databases.
+        #[arg(long, env = "VENUEDESK_BENCH_DATABASE")]
+        database: Option<String>,
+        #[arg(long, default_value = "venuedesk_app")]
+        app_role: String,
+        #[arg(long, default_value = "venuedesk_app")]
+        app_password: String,
     },
 }
 
@@ -378,7 +386,10 @@ async fn main() -> Result<()> {
     match Cli::parse().command {
         Bench::Auth { seconds } => auth(seconds).await,
         Bench::Domain { seconds, audit_events } => domain::run(seconds, audit_events).await,
-        Bench::Integrations { bookings, seconds } => integrations::run(bookings, seconds).await,
+        Bench::Integrations { bookings, seconds, database, app_role, app_password } => {
+            let postgres = database.as_deref().map(|d| (d, app_role.as_str(), app_password.as_str()));
+            integrations::run(bookings, seconds, postgres).await
+        }
         Bench::Postgres { database, app_role, app_password, seconds } => {
             postgres::run(&database, &app_role, &app_password, seconds).await
         }

@@ -23,7 +23,7 @@ pub fn bench_pool() -> PoolSettings {
 }
 
 /// A fresh database; returns the application role's URL.
-async fn fresh_database(owner: &str, app_role: &str, app_password: &str) -> Result<String> {
+pub(super) async fn fresh_database(owner: &str, app_role: &str, app_password: &str) -> Result<String> {
     let name = format!("vd_bench_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect_with(&sqlx::postgres::PgConnectOptions::from_str(owner)?).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;

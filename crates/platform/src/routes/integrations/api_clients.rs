@@ -25,14 +25,7 @@ use crate::store::ApiClientRecord;
 /// How long the secret before a rotation keeps working, so callers can be re-configured.
 pub const SECRET_OVERLAP: Duration = Duration::hours(24);
 
-/// What a person does, never a program: team and integration management.
-const PERSON_ONLY: &[Permission] = &[
-    Permission::MembersManage,
-    Permission::RolesManage,
-    Permission::ApiClientsManage,
-    Permission::WebhooksManage,
-    Permission::PaymentsManage,
-];
+use venuedesk_api::integrations::PERSON_ONLY_PERMISSIONS as PERSON_ONLY;
 
 /// A new client secret: 256 random bits, base64url, with a prefix secret scanners can find.
 fn new_secret() -> (String, [u8; 32]) {
