@@ -24,11 +24,19 @@ const BATCH: u32 = 256;
 /// could outlast it, so a round stops sending once its lease is half gone).
 const PER_ENDPOINT: u32 = 64;
 
+/// At most one round per this long: a busy venue's events are then claimed and recorded in
+/// batches (two writer transactions per round, not per event), which leaves the database to
+/// the writes that make the events; it adds at most this much to a delivery's wait.
+const ROUND: StdDuration = StdDuration::from_millis(25);
+
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            let began = std::time::Instant::now();
             if run_once(&state).await == 0 {
                 tokio::time::sleep(POLL).await;
+            } else if let Some(rest) = ROUND.checked_sub(began.elapsed()) {
+                tokio::time::sleep(rest).await;
             }
         }
     })
@@ -57,6 +65,11 @@ pub async fn run_once(state: &AppState) -> usize {
     let half_lease = StdDuration::from_secs((LEASE.whole_seconds() / 2).max(1) as u64);
     let results = futures::future::join_all(by_endpoint.into_iter().map(|group| async move {
         let mut results = Vec::with_capacity(group.len());
+        // Read, checked (after a fresh DNS lookup) and unsealed once per round, not per send.
+        let endpoint = match group.first() {
+            Some(d) => prepare(state, d).await,
+            None => return results,
+        };
         let mut stopped = false;
         for d in group {
             if stopped || started.elapsed() > half_lease {
@@ -70,7 +83,10 @@ pub async fn run_once(state: &AppState) -> usize {
                 });
                 continue;
             }
-            let (status_code, outcome) = attempt(state, &d).await;
+            let (status_code, outcome) = match &endpoint {
+                Ok(ready) => attempt(state, ready, &d).await,
+                Err(unsendable) => (None, unsendable.outcome(state, &d)),
+            };
             let at = state.clock.now();
             // The wait is counted from when the attempt ended.
             let outcome = match (outcome, next_retry(d.attempt + 1)) {
@@ -90,18 +106,40 @@ pub async fn run_once(state: &AppState) -> usize {
     n
 }
 
-async fn attempt(state: &AppState, d: &ClaimedDelivery) -> (Option<i64>, DeliveryOutcome) {
-    let now = state.clock.now();
-    let failed = || match next_retry(d.attempt + 1) {
-        Some(wait) => DeliveryOutcome::Retry(now + wait),
-        None => DeliveryOutcome::Failed,
-    };
+/// Why an endpoint's deliveries cannot be sent this round.
+enum Unsendable {
+    /// Deleted: its deliveries are finished.
+    Gone,
+    /// Unreadable, refused by the target check or not unsealable: retried on the schedule.
+    NotNow,
+}
+
+impl Unsendable {
+    fn outcome(&self, state: &AppState, d: &ClaimedDelivery) -> DeliveryOutcome {
+        match self {
+            Unsendable::Gone => DeliveryOutcome::Failed,
+            Unsendable::NotNow => match next_retry(d.attempt + 1) {
+                Some(wait) => DeliveryOutcome::Retry(state.clock.now() + wait),
+                None => DeliveryOutcome::Failed,
+            },
+        }
+    }
+}
+
+/// An endpoint ready to send to: its checked addresses, a client bound to them, its secrets.
+struct Ready {
+    url: reqwest::Url,
+    client: reqwest::Client,
+    secrets: Vec<zeroize::Zeroizing<String>>,
+}
+
+async fn prepare(state: &AppState, d: &ClaimedDelivery) -> Result<Ready, Unsendable> {
     let endpoint = match state.store.webhook(d.venue_id, d.endpoint_id).await {
         Ok(Some(e)) => e,
-        Ok(None) => return (None, DeliveryOutcome::Failed),
+        Ok(None) => return Err(Unsendable::Gone),
         Err(e) => {
             tracing::warn!(error = %e, "webhook endpoint unreadable");
-            return (None, failed());
+            return Err(Unsendable::NotNow);
         }
     };
     // Checked again now, after a fresh DNS lookup: the address may have changed since save.
@@ -109,26 +147,33 @@ async fn attempt(state: &AppState, d: &ClaimedDelivery) -> (Option<i64>, Deliver
         Ok(t) => t,
         Err(e) => {
             tracing::info!(webhook = %endpoint.id, reason = %e, "webhook target refused");
-            return (None, failed());
+            return Err(Unsendable::NotNow);
         }
     };
-    let secrets = match open_secrets(state, &endpoint).await {
-        Ok(s) => s,
-        Err(_) => return (None, failed()),
-    };
-    let timestamp = now.unix_timestamp();
-    let msg_id = d.event_id.to_string();
-    let refs: Vec<&str> = secrets.iter().map(|s| s.as_str()).collect();
-    let signature = signature::header(&refs, &msg_id, timestamp, &d.payload);
+    let secrets = open_secrets(state, &endpoint).await.map_err(|_| Unsendable::NotNow)?;
     let mut builder =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(SEND_TIMEOUT).no_proxy();
     // Connect only to the addresses that were checked (no second lookup to rebind).
     if target.host.parse::<std::net::IpAddr>().is_err() {
         builder = builder.resolve_to_addrs(&target.host, &target.addrs);
     }
-    let Ok(client) = builder.build() else { return (None, failed()) };
-    let sent = client
-        .post(target.url)
+    let client = builder.build().map_err(|_| Unsendable::NotNow)?;
+    Ok(Ready { url: target.url, client, secrets })
+}
+
+async fn attempt(state: &AppState, ready: &Ready, d: &ClaimedDelivery) -> (Option<i64>, DeliveryOutcome) {
+    let now = state.clock.now();
+    let failed = || match next_retry(d.attempt + 1) {
+        Some(wait) => DeliveryOutcome::Retry(now + wait),
+        None => DeliveryOutcome::Failed,
+    };
+    let timestamp = now.unix_timestamp();
+    let msg_id = d.event_id.to_string();
+    let refs: Vec<&str> = ready.secrets.iter().map(|s| s.as_str()).collect();
+    let signature = signature::header(&refs, &msg_id, timestamp, &d.payload);
+    let sent = ready
+        .client
+        .post(ready.url.clone())
         .header("webhook-id", &msg_id)
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signature)
