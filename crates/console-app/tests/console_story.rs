@@ -103,8 +103,31 @@ async fn front_desk_runs_the_day() {
     let today = c.day_view(None, None).unwrap();
     assert_eq!(today.timezone, "Europe/London");
     assert_eq!(today.bookings.len(), 6, "the demo books six tables a day");
-    assert!(today.slots.len() >= 92 && today.slots.iter().any(|s| s.covers > 0));
+    assert!(today.slots.len() >= 92);
     assert_eq!(today.slots[0].time, "00:00");
+    // Tomorrow's demo bookings are all still to come (today's may all be over by late evening):
+    // each quarter hour counts the confirmed parties at their tables then.
+    let ahead = c.day_view(Some(&tomorrow()), None).unwrap();
+    let at = |hm: &str| ahead.slots.iter().find(|s| s.time == hm).map(|s| s.covers).unwrap();
+    let expected = |hm: &str| -> i64 {
+        let (h, m) = hm.split_once(':').map(|(h, m)| (h.parse::<i64>().unwrap(), m.parse::<i64>().unwrap())).unwrap();
+        let minute = h * 60 + m;
+        ahead
+            .bookings
+            .iter()
+            .filter(|b| b.status == BookingStatus::Confirmed)
+            .filter(|b| {
+                let (bh, bm) = b.local_time.split_once(':').unwrap();
+                let start = bh.parse::<i64>().unwrap() * 60 + bm.parse::<i64>().unwrap();
+                start <= minute && minute < start + b.duration_minutes
+            })
+            .map(|b| b.party_size)
+            .sum()
+    };
+    assert!(at("19:30") > 0, "the demo's evening is booked");
+    for hm in ["12:00", "13:45", "19:00", "19:30", "20:45", "23:45"] {
+        assert_eq!(at(hm), expected(hm), "covers at {hm}");
+    }
 
     // A phone booking for tomorrow: pending at once, confirmed by the next sync.
     let day = tomorrow();
