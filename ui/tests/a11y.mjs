@@ -203,7 +203,7 @@ try {
     await go(page, "Integrations", () => page.getByTestId("integrations-offline").waitFor());
     await page.getByLabel(/Website origins/).fill("https://harbourbistro.example");
     await page.getByRole("button", { name: "Create publishable key" }).click();
-    await page.getByText(/Nothing was changed/).waitFor();
+    await page.getByText(/nothing was changed/i).waitFor();
     await axe(page, tag("owner integrations offline"));
     await page.context().close();
 

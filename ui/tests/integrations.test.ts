@@ -42,8 +42,11 @@ test("an owner creates an API client: the secret is shown once, copied, then gon
   await fireEvent.click(screen.getByRole("button", { name: "Copy" }));
   await waitFor(() => expect(writeText).toHaveBeenCalledWith(secret));
   expect(await screen.findByText("Copied.")).toBeInTheDocument();
+  // Focus went to the secret when it appeared, and to the heading when it is put away.
+  expect(document.activeElement).toBe(screen.getByRole("group", { name: "Secret of Accounting export" }));
   await fireEvent.click(screen.getByRole("button", { name: "I have saved it" }));
   expect(screen.queryByTestId("shown-once")).toBeNull();
+  expect(document.activeElement).toBe(screen.getByRole("heading", { name: "Integrations", level: 1 }));
   expect(document.body.textContent).not.toContain(secret);
 });
 
@@ -54,7 +57,14 @@ test("rotating a client's secret says until when the old one works; delete takes
   await fireEvent.click(within(clients).getByRole("button", { name: "Rotate secret of Till in the bar" }));
   expect(await screen.findByText(/The old one keeps working until/)).toBeInTheDocument();
   expect(await within(clients).findByText(/old secret works until/)).toBeInTheDocument();
+  // Delete asks first; "Keep" (focused) changes nothing.
   await fireEvent.click(within(clients).getByRole("button", { name: "Delete API client Till in the bar" }));
+  const keep = within(clients).getByRole("button", { name: "Keep" });
+  expect(document.activeElement).toBe(keep);
+  await fireEvent.click(keep);
+  expect(backend.calls.some((c) => c.cmd === "delete_api_client")).toBe(false);
+  await fireEvent.click(within(clients).getByRole("button", { name: "Delete API client Till in the bar" }));
+  await fireEvent.click(within(clients).getByRole("button", { name: "Yes, delete" }));
   await waitFor(() => expect(within(section("API clients")).queryByText("Till in the bar")).toBeNull());
   expect(backend.calls.filter((c) => c.cmd === "delete_api_client")).toEqual([{ cmd: "delete_api_client", args: { id: "ac-1" } }]);
 });

@@ -232,7 +232,10 @@ pub struct PublicKey {
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// How many leading characters of a publishable key a list shows (`pk_live_` and 6 more).
+pub const PUBLIC_KEY_SHOWN_CHARS: usize = 14;
+
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct PublicKeyCreated {
     pub id: Uuid,
     /// `pk_live_…`: a read-only capability for the website, shown once.
@@ -240,6 +243,12 @@ pub struct PublicKeyCreated {
     pub allowed_origins: Vec<String>,
     #[serde(with = "crate::timestamp")]
     pub created_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for PublicKeyCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicKeyCreated").field("id", &self.id).finish_non_exhaustive()
+    }
 }
 
 /// What a venue's website may show about it.

@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use venuedesk_api::integrations::{
     ApiClient, ApiClientCreated, ApiClientList, ApiClientSecret, NewApiClient, NewPublicKey, NewWebhook,
-    PERSON_ONLY_PERMISSIONS, PaymentSettings, PaymentSettingsInput, PublicKey, PublicKeyCreated, WEBHOOK_EVENTS,
-    Webhook, WebhookCreated, WebhookDelivery, WebhookPatch, WebhookSecret,
+    PERSON_ONLY_PERMISSIONS, PUBLIC_KEY_SHOWN_CHARS, PaymentSettings, PaymentSettingsInput, PublicKey,
+    PublicKeyCreated, WEBHOOK_EVENTS, Webhook, WebhookCreated, WebhookDelivery, WebhookPatch, WebhookSecret,
 };
 use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::Page;
@@ -28,8 +28,10 @@ use crate::views::{
     PublicKeyCreatedView, PublicKeyView, WebhookSecretView, WebhookView,
 };
 
-const CHANGE_OFFLINE: &str =
-    "Integrations change only on the platform, and it cannot be reached right now. Nothing was changed.";
+/// The request may have reached the platform before the answer was lost, so this does not
+/// claim nothing changed: the list, read again once the platform is back, tells.
+const CHANGE_OFFLINE: &str = "Integrations change only on the platform, and it could not be reached or did not answer. \
+     Refresh once it is back: if the change is not listed, nothing was changed.";
 
 /// How many deliveries the log shows (the newest).
 const DELIVERY_PAGE: u32 = 50;
@@ -156,7 +158,7 @@ impl Console {
             let keys: Option<Page<PublicKey>> =
                 read_if(&online, may(Permission::ApiClientsManage), format!("{base}/public-keys")).await?;
             let hooks: Option<Page<Webhook>> =
-                read_if(&online, may(Permission::WebhooksManage), format!("{base}/webhooks?limit=100")).await?;
+                read_if(&online, may(Permission::WebhooksManage), format!("{base}/webhooks")).await?;
             let payments: Option<PaymentSettings> =
                 read_if(&online, may(Permission::PaymentsManage), format!("{base}/payments")).await?;
             Ok::<_, CoreError>(Lists {
@@ -176,6 +178,10 @@ impl Console {
                     keep(cache, Snapshot::ApiClients, &lists.api_clients, now)?;
                     keep(cache, Snapshot::PublicKeys, &lists.public_keys, now)?;
                     keep(cache, Snapshot::Webhooks, &lists.webhooks, now)?;
+                    if let Some(hooks) = &lists.webhooks {
+                        // Logs of endpoints deleted meanwhile (here or elsewhere) go too.
+                        cache.forget_delivery_logs_except(&hooks.iter().map(|w| w.id).collect::<Vec<_>>())?;
+                    }
                     keep(cache, Snapshot::Payments, &lists.payments, now)?;
                     Ok(())
                 })?;
@@ -255,15 +261,23 @@ impl Console {
             .await
             .map_err(|e| self.change_failed(e))?;
         self.mark_online();
-        // The list now shows until when the old secret works.
-        let list: ApiClientList = online.session.get(&base).await.map_err(|e| self.fail(e))?;
-        self.with_cache(|cache, _| Ok(cache.put_snapshot(Snapshot::ApiClients, &list.items)?))?;
-        let client = list
-            .items
-            .iter()
-            .find(|c| c.id == cid)
-            .map(client_view)
-            .ok_or_else(|| AppError::new(Code::NotFound, "That API client was deleted meanwhile."))?;
+        // The list now shows until when the old secret works. The new secret is shown even
+        // if this read fails: it exists only in this answer.
+        let listed = match online.session.get::<ApiClientList>(&base).await {
+            Ok(list) => {
+                self.with_cache(|cache, _| Ok(cache.put_snapshot(Snapshot::ApiClients, &list.items)?))?;
+                list.items.iter().find(|c| c.id == cid).map(client_view)
+            }
+            Err(_) => None,
+        };
+        let client = listed.unwrap_or_else(|| ApiClientView {
+            id: cid.to_string(),
+            client_id: cid.to_string(),
+            name: String::new(),
+            permissions: Vec::new(),
+            created_at: String::new(),
+            previous_secret_expires_at: Some(rfc3339(s.previous_secret_expires_at)),
+        });
         Ok(ApiClientSecretView { client, client_secret: s.client_secret })
     }
 
@@ -310,7 +324,7 @@ impl Console {
             .await
             .map_err(|e| self.change_failed(e))?;
         self.mark_online();
-        let prefix: String = k.key.chars().take(16).collect();
+        let prefix: String = k.key.chars().take(PUBLIC_KEY_SHOWN_CHARS).collect();
         Ok(PublicKeyCreatedView {
             public_key: PublicKeyView {
                 id: k.id.to_string(),
@@ -404,8 +418,19 @@ impl Console {
             .await
             .map_err(|e| self.change_failed(e))?;
         self.mark_online();
-        let w: Webhook = online.session.get(&path).await.map_err(|e| self.fail(e))?;
-        Ok(WebhookSecretView { webhook: webhook_view(&w), secret: s.secret })
+        // Shown even if this read fails: the new secret exists only in the answer above.
+        let webhook = match online.session.get::<Webhook>(&path).await {
+            Ok(w) => webhook_view(&w),
+            Err(_) => WebhookView {
+                id: wid.to_string(),
+                url: String::new(),
+                events: Vec::new(),
+                enabled: true,
+                created_at: String::new(),
+                previous_secret_expires_at: Some(rfc3339(s.previous_secret_expires_at)),
+            },
+        };
+        Ok(WebhookSecretView { webhook, secret: s.secret })
     }
 
     pub async fn delete_webhook(&self, id: &str) -> Result<(), AppError> {

@@ -377,11 +377,17 @@ pub struct PublicKeyView {
 }
 
 /// A new publishable key, shown once (it is a read-only capability for the website).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Clone, Serialize, TS)]
 #[ts(export)]
 pub struct PublicKeyCreatedView {
     pub public_key: PublicKeyView,
     pub key: String,
+}
+
+impl std::fmt::Debug for PublicKeyCreatedView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicKeyCreatedView").field("public_key", &self.public_key).finish_non_exhaustive()
+    }
 }
 
 /// A webhook endpoint as listed (never its secret).

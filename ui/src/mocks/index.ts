@@ -95,7 +95,7 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
       at: new Date(Date.now() - 600_000).toISOString(), next_at: null },
   ]]]);
   let payments: PaymentSettingsView = { configured: false, provider: null, updated_at: null };
-  const offlineChange = () => fail("offline", "Integrations change only on the platform, and it cannot be reached right now. Nothing was changed.");
+  const offlineChange = () => fail("offline", "Integrations change only on the platform, and it could not be reached or did not answer. Refresh once it is back: if the change is not listed, nothing was changed.");
   const integrationWrite = (p: string) => {
     need(p);
     if (opts.integrationsOffline) throw offlineChange();

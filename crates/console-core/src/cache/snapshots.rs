@@ -32,7 +32,7 @@ impl Snapshot {
             Snapshot::ApiClients => format!("{PREFIX}api_clients"),
             Snapshot::PublicKeys => format!("{PREFIX}public_keys"),
             Snapshot::Webhooks => format!("{PREFIX}webhooks"),
-            Snapshot::Deliveries(id) => format!("{PREFIX}webhooks:{id}:deliveries"),
+            Snapshot::Deliveries(id) => format!("{DELIVERIES_PREFIX}{id}:deliveries"),
             Snapshot::Payments => format!("{PREFIX}payments"),
         }
     }
@@ -46,16 +46,19 @@ impl Snapshot {
         }
     }
 
-    /// Key patterns (SQL LIKE) of every snapshot that `permission` reads.
-    fn patterns(permission: Permission) -> &'static [&'static str] {
+    /// The exact keys, and the prefix of the per-endpoint keys, of what `permission` reads.
+    fn keys_of(permission: Permission) -> (&'static [&'static str], Option<&'static str>) {
         match permission {
-            Permission::ApiClientsManage => &["snapshot:api_clients", "snapshot:public_keys"],
-            Permission::WebhooksManage => &["snapshot:webhooks", "snapshot:webhooks:%"],
-            Permission::PaymentsManage => &["snapshot:payments"],
-            _ => &[],
+            Permission::ApiClientsManage => (&["snapshot:api_clients", "snapshot:public_keys"], None),
+            Permission::WebhooksManage => (&["snapshot:webhooks"], Some(DELIVERIES_PREFIX)),
+            Permission::PaymentsManage => (&["snapshot:payments"], None),
+            _ => (&[], None),
         }
     }
 }
+
+/// Every delivery log's key starts so (then the endpoint id and `:deliveries`).
+const DELIVERIES_PREFIX: &str = "snapshot:webhooks:";
 
 #[derive(Serialize, serde::Deserialize)]
 struct Stored<T> {
@@ -107,9 +110,32 @@ impl Cache {
             if self.may(p)? {
                 continue;
             }
-            for pattern in Snapshot::patterns(p) {
-                self.conn.execute("DELETE FROM meta WHERE key LIKE ?1", params![pattern]).map_err(db_err)?;
+            let (keys, prefix) = Snapshot::keys_of(p);
+            for key in keys {
+                self.conn.execute("DELETE FROM meta WHERE key = ?1", params![key]).map_err(db_err)?;
             }
+            if let Some(prefix) = prefix {
+                // substr, not LIKE: `_` in a key is a wildcard to LIKE.
+                self.conn
+                    .execute("DELETE FROM meta WHERE substr(key, 1, length(?1)) = ?1", params![prefix])
+                    .map_err(db_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the delivery logs of every endpoint not in `endpoints` (deleted meanwhile).
+    pub fn forget_delivery_logs_except(&self, endpoints: &[uuid::Uuid]) -> Result<(), CoreError> {
+        let keep: Vec<String> = endpoints.iter().map(|id| Snapshot::Deliveries(*id).key()).collect();
+        let mut stmt =
+            self.conn.prepare("SELECT key FROM meta WHERE substr(key, 1, length(?1)) = ?1").map_err(db_err)?;
+        let kept: Vec<String> = stmt
+            .query_map(params![DELIVERIES_PREFIX], |r| r.get::<_, String>(0))
+            .map_err(db_err)?
+            .collect::<Result<_, _>>()
+            .map_err(db_err)?;
+        for key in kept.iter().filter(|k| !keep.contains(k)) {
+            self.conn.execute("DELETE FROM meta WHERE key = ?1", params![key]).map_err(db_err)?;
         }
         Ok(())
     }
@@ -152,6 +178,21 @@ mod tests {
         assert!(cache.snapshot::<Vec<String>>(Snapshot::Webhooks).unwrap().is_none());
         assert!(cache.snapshot::<Vec<i32>>(Snapshot::Deliveries(endpoint)).unwrap().is_none());
         assert_eq!(cache.snapshot::<String>(Snapshot::Payments).unwrap().unwrap().0, "stripe");
+    }
+
+    #[test]
+    fn the_logs_of_deleted_endpoints_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache(dir.path());
+        cache.set_permissions(&["webhooks:manage".into()]).unwrap();
+        let (kept, gone) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        cache.put_snapshot(Snapshot::Deliveries(kept), &vec![1]).unwrap();
+        cache.put_snapshot(Snapshot::Deliveries(gone), &vec![2]).unwrap();
+        cache.put_snapshot(Snapshot::Webhooks, &vec![kept]).unwrap();
+        cache.forget_delivery_logs_except(&[kept]).unwrap();
+        assert!(cache.snapshot::<Vec<i32>>(Snapshot::Deliveries(kept)).unwrap().is_some());
+        assert!(cache.snapshot::<Vec<i32>>(Snapshot::Deliveries(gone)).unwrap().is_none());
+        assert!(cache.snapshot::<Vec<uuid::Uuid>>(Snapshot::Webhooks).unwrap().is_some(), "the list itself stays");
     }
 
     #[test]

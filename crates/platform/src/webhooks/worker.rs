@@ -12,7 +12,7 @@ use time::Duration;
 use super::{next_retry, signature, target};
 use crate::routes::integrations::webhooks::open_secrets;
 use crate::state::AppState;
-use crate::store::{ClaimedDelivery, DeliveryOutcome, DeliveryResult};
+use crate::store::{ClaimedDelivery, DeliveryOutcome, DeliveryResult, WebhookRecord};
 
 /// Longer than a send can take, so a lease never ends while its delivery is in flight.
 pub const LEASE: Duration = Duration::seconds(60);
@@ -66,12 +66,12 @@ pub async fn run_once(state: &AppState) -> usize {
     let results = futures::future::join_all(by_endpoint.into_iter().map(|group| async move {
         let mut results = Vec::with_capacity(group.len());
         // Read, checked (after a fresh DNS lookup) and unsealed once per round, not per send.
-        let endpoint = match group.first() {
+        let mut endpoint = match group.first() {
             Some(d) => prepare(state, d).await,
             None => return results,
         };
         let mut stopped = false;
-        for d in group {
+        for (i, d) in group.into_iter().enumerate() {
             if stopped || started.elapsed() > half_lease {
                 // An earlier one failed (order!) or the lease runs short: give it back.
                 results.push(DeliveryResult {
@@ -82,6 +82,17 @@ pub async fn run_once(state: &AppState) -> usize {
                     outcome: DeliveryOutcome::NotSent,
                 });
                 continue;
+            }
+            // The endpoint as it is now (a cheap read by id): a delete, a new URL or a
+            // rotated secret takes effect at the next send, not the next round.
+            if let (true, Ok(ready)) = (i > 0, &endpoint) {
+                match state.store.webhook(d.venue_id, d.endpoint_id).await {
+                    Ok(Some(now)) if ready.is_current(&now) => {}
+                    Ok(Some(_)) => endpoint = prepare(state, &d).await,
+                    Ok(None) => endpoint = Err(Unsendable::Gone),
+                    // Unreadable for a moment: send with what was read this round.
+                    Err(_) => {}
+                }
             }
             let (status_code, outcome) = match &endpoint {
                 Ok(ready) => attempt(state, ready, &d).await,
@@ -126,11 +137,25 @@ impl Unsendable {
     }
 }
 
-/// An endpoint ready to send to: its checked addresses, a client bound to them, its secrets.
+/// An endpoint ready to send to: its checked addresses, a client bound to them, its secrets,
+/// and the record they were made from.
 struct Ready {
     url: reqwest::Url,
     client: reqwest::Client,
     secrets: Vec<zeroize::Zeroizing<String>>,
+    record: WebhookRecord,
+}
+
+impl Ready {
+    /// Still the endpoint as stored: same version, URL and secrets.
+    fn is_current(&self, now: &WebhookRecord) -> bool {
+        let r = &self.record;
+        r.version == now.version
+            && r.url == now.url
+            && r.secret_enc == now.secret_enc
+            && r.previous_secret_enc == now.previous_secret_enc
+            && r.previous_expires_at == now.previous_expires_at
+    }
 }
 
 async fn prepare(state: &AppState, d: &ClaimedDelivery) -> Result<Ready, Unsendable> {
@@ -158,7 +183,7 @@ async fn prepare(state: &AppState, d: &ClaimedDelivery) -> Result<Ready, Unsenda
         builder = builder.resolve_to_addrs(&target.host, &target.addrs);
     }
     let client = builder.build().map_err(|_| Unsendable::NotNow)?;
-    Ok(Ready { url: target.url, client, secrets })
+    Ok(Ready { url: target.url, client, secrets, record: endpoint })
 }
 
 async fn attempt(state: &AppState, ready: &Ready, d: &ClaimedDelivery) -> (Option<i64>, DeliveryOutcome) {

@@ -78,7 +78,7 @@ pub async fn create(
         venue_id: vid,
         id: Uuid::now_v7(),
         key_hash: sha256(key.as_bytes()),
-        key_prefix: key.chars().take(PREFIX.len() + 6).collect(),
+        key_prefix: key.chars().take(venuedesk_api::integrations::PUBLIC_KEY_SHOWN_CHARS).collect(),
         allowed_origins: origins.clone(),
         created_at: now,
     };
