@@ -132,6 +132,18 @@ impl Console {
         if offline { AppError::new(Code::Offline, CHANGE_OFFLINE) } else { err }
     }
 
+    /// `DELETE /v1/venues/{vid}/{tail}`: a change, so offline it says it needs the platform.
+    async fn delete_on_platform(&self, tail: &str) -> Result<(), AppError> {
+        let online = self.online()?;
+        online
+            .session
+            .call::<(), ()>(Method::DELETE, &format!("/v1/venues/{}/{tail}", online.venue_id), None, None, None)
+            .await
+            .map_err(|e| self.change_failed(e))?;
+        self.mark_online();
+        Ok(())
+    }
+
     fn permissions_here(&self) -> Result<Vec<String>, AppError> {
         self.with_cache(|cache, _| Ok(cache.permissions()?))
     }
@@ -285,20 +297,7 @@ impl Console {
     pub async fn delete_api_client(&self, id: &str) -> Result<(), AppError> {
         let cid = parse_id(id, "API client")?;
         self.require(Permission::ApiClientsManage)?;
-        let online = self.online()?;
-        online
-            .session
-            .call::<(), ()>(
-                Method::DELETE,
-                &format!("/v1/venues/{}/api-clients/{cid}", online.venue_id),
-                None,
-                None,
-                None,
-            )
-            .await
-            .map_err(|e| self.change_failed(e))?;
-        self.mark_online();
-        Ok(())
+        self.delete_on_platform(&format!("api-clients/{cid}")).await
     }
 
     pub async fn create_public_key(&self, origins: &[String]) -> Result<PublicKeyCreatedView, AppError> {
@@ -339,20 +338,7 @@ impl Console {
     pub async fn delete_public_key(&self, id: &str) -> Result<(), AppError> {
         let kid = parse_id(id, "publishable key")?;
         self.require(Permission::ApiClientsManage)?;
-        let online = self.online()?;
-        online
-            .session
-            .call::<(), ()>(
-                Method::DELETE,
-                &format!("/v1/venues/{}/public-keys/{kid}", online.venue_id),
-                None,
-                None,
-                None,
-            )
-            .await
-            .map_err(|e| self.change_failed(e))?;
-        self.mark_online();
-        Ok(())
+        self.delete_on_platform(&format!("public-keys/{kid}")).await
     }
 
     pub async fn create_webhook(&self, url: &str, events: &[String]) -> Result<WebhookSecretView, AppError> {
@@ -436,13 +422,7 @@ impl Console {
     pub async fn delete_webhook(&self, id: &str) -> Result<(), AppError> {
         let wid = parse_id(id, "webhook endpoint")?;
         self.require(Permission::WebhooksManage)?;
-        let online = self.online()?;
-        online
-            .session
-            .call::<(), ()>(Method::DELETE, &format!("/v1/venues/{}/webhooks/{wid}", online.venue_id), None, None, None)
-            .await
-            .map_err(|e| self.change_failed(e))?;
-        self.mark_online();
+        self.delete_on_platform(&format!("webhooks/{wid}")).await?;
         self.with_cache(|cache, _| Ok(cache.forget_snapshot(Snapshot::Deliveries(wid))?))
     }
 
