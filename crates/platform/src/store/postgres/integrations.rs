@@ -388,14 +388,15 @@ pub(super) async fn claim_deliveries(
     limit: u32,
     per_endpoint: u32,
 ) -> StoreResult<Vec<ClaimedDelivery>> {
-    let mut tx = s.pool().begin().await?;
+    // One claim at a time across every node (a transaction-scoped advisory lock), and the
+    // window is computed after it is held: READ COMMITTED gives each statement a fresh
+    // snapshot, so it sees every lease an earlier claim committed. Without this, two claims
+    // at once could see different windows (a delivery made in between) and one would skip
+    // the other's locked row and take the next, sending an endpoint's events out of order.
+    let mut tx = s.keyed_tx("webhook_deliveries:claim").await?;
     sqlx::query("SELECT set_config('venuedesk.webhook_worker', 'on', true)").execute(&mut *tx).await?;
-    // SKIP LOCKED: a worker claiming at the same moment computed the same windows and
-    // skips them whole; once committed, the leases block every later delivery of those
-    // endpoints until they are finished.
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE webhook_deliveries SET lease_until = $4 WHERE seq IN ( \
-           SELECT seq FROM webhook_deliveries WHERE seq IN ({DUE_WINDOW}) FOR UPDATE SKIP LOCKED) \
+        "UPDATE webhook_deliveries SET lease_until = $4 WHERE seq IN ({DUE_WINDOW}) \
          RETURNING seq, venue_id, id, endpoint_id, event_id, payload, attempt"
     )))
     .bind(ms(now))
