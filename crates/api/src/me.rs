@@ -104,7 +104,7 @@ impl std::fmt::Debug for RecoveryCodes {
 /// What happened to the account. `kind` is one of: `signup`, `login`, `login_failed`,
 /// `logout`, `session_revoked`, `refresh_reuse_detected`, `mfa_enrolled`, `mfa_disabled`,
 /// `mfa_failed`, `recovery_codes_regenerated`, `recovery_code_used`, `password_changed`,
-/// `locked_out`.
+/// `locked_out`, `incident_revoked` (an operator ended the session: `incident revoke-sessions`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SecurityEvent {
     pub id: Uuid,

@@ -166,3 +166,28 @@ async fn a_session_ended_by_the_platform_wipes_every_venue_of_the_account() {
     assert!(keychain.is_empty(), "no keychain item left: {:?}", keychain.accounts());
     assert_eq!(files_under(&caches), Vec::<PathBuf>::new(), "no cache file left, of either venue");
 }
+
+/// `incident revoke-sessions --venue`: the operator's command (the same library function the
+/// binary runs) ends the session, and the console wipes itself on its next contact.
+#[tokio::test]
+async fn an_incident_revocation_of_the_venue_wipes_the_console_on_its_next_contact() {
+    use venuedesk_platform::ops::incident::{RevokeScope, revoke_sessions};
+    let l = live().await;
+    let data = tempfile::tempdir().unwrap();
+    let caches = data.path().join("caches");
+    let keychain = Arc::new(MemoryKeychain::default());
+    let ana = sign_in(&l, keychain.clone(), "ana@example.com").await;
+    let quay = new_venue(&ana, "Quay").await;
+    work_in(&caches, &l, &ana, &keychain, quay).await;
+    ana.keep_local_data(caches.clone(), &[quay]);
+    assert!(!files_under(&caches).is_empty() && !keychain.is_empty());
+
+    let done =
+        revoke_sessions(l.state().store.as_ref(), l.state().clock.now(), RevokeScope::Venue(quay)).await.unwrap();
+    assert_eq!((done.accounts, done.sessions, done.venues_audited), (1, 1, 1));
+    // The access token the console holds is still unexpired: the platform refuses it anyway.
+    let err = ana.get::<Value>("/v1/me").await.unwrap_err();
+    assert!(matches!(err, CoreError::SessionEnded(EndReason::SessionRevoked)), "{err:?}");
+    assert!(keychain.is_empty(), "no keychain item left: {:?}", keychain.accounts());
+    assert_eq!(files_under(&caches), Vec::<PathBuf>::new(), "no cache file left");
+}

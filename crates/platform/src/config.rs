@@ -34,6 +34,42 @@ pub enum Command {
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Incident response.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// End every matching session at once, on every node (their access tokens answer
+    /// `401 session_revoked`; consoles wipe themselves on their next contact). Audited.
+    RevokeSessions(RevokeSessionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+#[group(id = "scope", required = true, multiple = false, args = ["user", "venue", "all"])]
+pub struct RevokeSessionsArgs {
+    #[command(flatten)]
+    pub ops: OpsArgs,
+    /// Every session of this account (its email address).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Every session of every member of this venue.
+    #[arg(long)]
+    pub venue: Option<uuid::Uuid>,
+    /// Every session of every account.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// What every operations command takes: the same database and master key as `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct OpsArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// The master key `serve` uses (see `serve --help`).
+    #[arg(long, env = "VENUEDESK_MASTER_KEY_FILE", default_value = "./venuedesk-data/master.key")]
+    pub master_key_file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,5 +186,22 @@ mod tests {
         assert_eq!(args.tls_min, TlsMin::Tls13);
         assert!(Cli::try_parse_from(["venuedesk-platform", "serve", "--tls-cert", "c.pem"]).is_err(), "cert needs key");
         assert!(Cli::try_parse_from(["venuedesk-platform", "serve", "--trusted-proxy", "nope"]).is_err());
+    }
+
+    #[test]
+    fn revoke_sessions_takes_exactly_one_scope() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["venuedesk-platform", "incident", "revoke-sessions"];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args)
+        };
+        assert!(parse(&[]).is_err(), "a scope is required");
+        assert!(parse(&["--all", "--user", "a@example.com"]).is_err(), "only one scope");
+        let Ok(Cli { command: Command::Incident(IncidentCommand::RevokeSessions(a)), .. }) =
+            parse(&["--user", "a@example.com"])
+        else {
+            panic!("revoke-sessions --user parses")
+        };
+        assert_eq!((a.user.as_deref(), a.venue, a.all), (Some("a@example.com"), None, false));
     }
 }

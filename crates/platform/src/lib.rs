@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod openapi;
+pub mod ops;
 pub mod routes;
 pub mod state;
 pub mod store;

@@ -1,4 +1,4 @@
-//! `venuedesk-platform`: serve the API or run migrations.
+//! `venuedesk-platform`: serve the API, run migrations, or an operations command.
 
 use std::sync::Arc;
 
@@ -8,7 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing_subscriber::EnvFilter;
 use venuedesk_platform::app::{self, StartError, open_store_with};
 use venuedesk_platform::clock::SystemClock;
-use venuedesk_platform::config::{AuditCommand, Cli, Command, LogFormat, ServeArgs};
+use venuedesk_platform::config::{
+    AuditCommand, Cli, Command, IncidentCommand, LogFormat, RevokeSessionsArgs, ServeArgs,
+};
 use venuedesk_platform::crypto::MasterKey;
 use venuedesk_platform::state::Settings;
 use venuedesk_platform::{demo, tls};
@@ -36,16 +38,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(*args).await,
+        Command::Incident(IncidentCommand::RevokeSessions(args)) => revoke_sessions(args).await,
         Command::Audit(AuditCommand::Verify { db, venue }) => {
             // An auditor's copy is read as it is: no migration, and no empty file created
             // for a mistyped path.
-            if let Some(path) = db.database.strip_prefix("sqlite://") {
-                let path = path.split('?').next().unwrap_or(path);
-                if !std::path::Path::new(path).is_file() {
-                    eprintln!("no database file at {path}");
-                    std::process::exit(3);
-                }
-            }
+            require_existing_sqlite_file(&db.database);
             let store = open_store_with(&db.database, db.pool()).await?;
             match venuedesk_platform::audit::chain::verify_store(store.as_ref(), venue).await? {
                 Ok(0) => {
@@ -64,6 +61,62 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(2);
                 }
             }
+        }
+    }
+}
+
+async fn revoke_sessions(args: RevokeSessionsArgs) -> anyhow::Result<()> {
+    use venuedesk_platform::ops::incident::{self, IncidentError, RevokeScope};
+    let scope = match (args.user, args.venue) {
+        (Some(email), _) => RevokeScope::User(email),
+        (None, Some(venue)) => RevokeScope::Venue(venue),
+        (None, None) => RevokeScope::All,
+    };
+    let store = open_operating_store(&args.ops.db).await?;
+    match incident::revoke_sessions(store.as_ref(), time::OffsetDateTime::now_utc(), scope).await {
+        Ok(done) => {
+            println!(
+                "ended {} session(s) of {} account(s); recorded in the audit trail of {} venue(s)",
+                done.sessions, done.accounts, done.venues_audited
+            );
+            Ok(())
+        }
+        Err(e @ (IncidentError::UnknownUser | IncidentError::UnknownVenue(_))) => {
+            eprintln!("venuedesk-platform: {e}; nothing was changed");
+            std::process::exit(3);
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The store an operations command works on: the one `serve` uses, with the same refusal
+/// of a role that row-level security would not bind.
+async fn open_operating_store(
+    db: &venuedesk_platform::config::DatabaseArgs,
+) -> anyhow::Result<Arc<dyn venuedesk_platform::store::Store>> {
+    require_existing_sqlite_file(&db.database);
+    let store = match app::open_serving_store(&db.database, db.pool()).await {
+        Ok(store) => store,
+        Err(e @ StartError::UnsafeRole(_)) => {
+            eprintln!("venuedesk-platform: {e}");
+            std::process::exit(2);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !store.migrations_current().await? {
+        eprintln!("venuedesk-platform: the database schema is not this version's; run `migrate` first");
+        std::process::exit(2);
+    }
+    Ok(store)
+}
+
+/// Exits 3 when a `sqlite://` URL names no file (opening would create an empty one).
+fn require_existing_sqlite_file(url: &str) {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if !std::path::Path::new(path).is_file() {
+            eprintln!("no database file at {path}");
+            std::process::exit(3);
         }
     }
 }

@@ -16,6 +16,13 @@ pub struct Live {
     live: venuedesk_test_support::Live,
 }
 
+impl Live {
+    /// The platform's state, for what an operator does on the server (not over HTTP).
+    pub fn state(&self) -> &venuedesk_platform::state::AppState {
+        &self.live.state
+    }
+}
+
 /// A platform with one user, ana@example.com (on the test run's database backend).
 pub async fn live() -> Live {
     let live = venuedesk_test_support::Live::start().await;

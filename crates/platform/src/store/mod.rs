@@ -246,6 +246,16 @@ pub trait IdentityStore: Send + Sync + 'static {
         reason: &str,
         event: NewSecurityEvent,
     ) -> StoreResult<bool>;
+    /// Ends, in one transaction, every live session of these users (`None`: of every user),
+    /// each with a security event of `event_kind` (an incident response). The users
+    /// reached, each with how many sessions ended.
+    async fn revoke_sessions(
+        &self,
+        users: Option<&[Uuid]>,
+        now: OffsetDateTime,
+        reason: &str,
+        event_kind: &'static str,
+    ) -> StoreResult<Vec<(Uuid, u64)>>;
     async fn create_mfa_challenge(&self, token_hash: [u8; 32], challenge: &MfaChallengeRecord) -> StoreResult<()>;
     async fn mfa_challenge(&self, token_hash: [u8; 32]) -> StoreResult<Option<MfaChallengeRecord>>;
     /// Counts a failed attempt; the challenge is deleted once it reaches `max_attempts`.

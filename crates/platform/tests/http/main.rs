@@ -16,6 +16,7 @@ mod hardening;
 mod headers;
 mod idempotency;
 mod identity;
+mod incident;
 mod jwt;
 mod logs;
 mod mfa;

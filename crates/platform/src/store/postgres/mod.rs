@@ -689,6 +689,43 @@ impl IdentityStore for PgStore {
         Ok(n > 0)
     }
 
+    async fn revoke_sessions(
+        &self,
+        users: Option<&[Uuid]>,
+        now: OffsetDateTime,
+        reason: &str,
+        event_kind: &'static str,
+    ) -> StoreResult<Vec<(Uuid, u64)>> {
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            // One statement ends them all: a node checking a token a moment later sees them revoked.
+            let rows = sqlx::query(
+                "UPDATE sessions SET revoked_at = $1, revoke_reason = $2 \
+                 WHERE revoked_at IS NULL AND absolute_expires_at > $1 AND ($3::uuid[] IS NULL OR user_id = ANY($3)) \
+                 RETURNING id, user_id",
+            )
+            .bind(ms(now))
+            .bind(reason)
+            .bind(users.map(|u| u.to_vec()))
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut reached: Vec<(Uuid, u64)> = Vec::new();
+            for row in rows {
+                let id: Uuid = row.try_get("id")?;
+                let user_id: Uuid = row.try_get("user_id")?;
+                let event = NewSecurityEvent { user_id, kind: event_kind, at: now, ip: None, session_id: Some(id) };
+                Self::event(&mut tx, &event).await?;
+                match reached.iter_mut().find(|(u, _)| *u == user_id) {
+                    Some((_, n)) => *n += 1,
+                    None => reached.push((user_id, 1)),
+                }
+            }
+            tx.commit().await?;
+            Ok(reached)
+        })
+        .await
+    }
+
     async fn create_mfa_challenge(&self, token_hash: [u8; 32], c: &MfaChallengeRecord) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         // One live challenge per user, across nodes: the user's row lock orders two logins.

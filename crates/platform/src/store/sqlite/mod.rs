@@ -554,6 +554,45 @@ impl IdentityStore for SqliteStore {
         Ok(n > 0)
     }
 
+    async fn revoke_sessions(
+        &self,
+        users: Option<&[Uuid]>,
+        now: OffsetDateTime,
+        reason: &str,
+        event_kind: &'static str,
+    ) -> StoreResult<Vec<(Uuid, u64)>> {
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        // Live = not revoked and not past its absolute expiry (an idle one ends anyway).
+        let rows = sqlx::query("SELECT id, user_id FROM sessions WHERE revoked_at IS NULL AND absolute_expires_at > ?")
+            .bind(ms(now))
+            .fetch_all(&mut *tx)
+            .await?;
+        let wanted = |u: &Uuid| users.is_none_or(|list| list.contains(u));
+        let mut reached: Vec<(Uuid, u64)> = Vec::new();
+        for row in rows {
+            let id = uuid(row.try_get("id")?)?;
+            let user_id = uuid(row.try_get("user_id")?)?;
+            if !wanted(&user_id) {
+                continue;
+            }
+            sqlx::query("UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ?")
+                .bind(ms(now))
+                .bind(reason)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            let event = NewSecurityEvent { user_id, kind: event_kind, at: now, ip: None, session_id: Some(id) };
+            Self::event(&mut tx, &event).await?;
+            match reached.iter_mut().find(|(u, _)| *u == user_id) {
+                Some((_, n)) => *n += 1,
+                None => reached.push((user_id, 1)),
+            }
+        }
+        tx.commit().await?;
+        Ok(reached)
+    }
+
     async fn create_mfa_challenge(&self, token_hash: [u8; 32], c: &MfaChallengeRecord) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
