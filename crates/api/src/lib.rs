@@ -9,6 +9,7 @@ pub mod me;
 pub mod order_status;
 pub mod permission;
 pub mod problem;
+pub mod retention;
 pub mod timestamp;
 pub mod unknown_name;
 pub mod venue;

@@ -126,15 +126,19 @@ pub async fn build(
     Ok(Platform { state, router })
 }
 
-/// Periodically deletes expired idempotency records and brute-force counters.
+/// Enforces the retention policy hourly (`ops::retention`).
 pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        // Hourly, from start; several nodes may prune at once (each rule is idempotent).
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            match state.store.purge_expired(state.clock.now()).await {
-                Ok(n) => tracing::debug!(purged = n, "housekeeping"),
-                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            match crate::ops::retention::prune(state.store.as_ref(), state.clock.now()).await {
+                Ok(done) => {
+                    let rows: u64 = done.iter().map(|(_, n)| n).sum();
+                    tracing::info!(rows, "retention policy enforced");
+                }
+                Err(e) => tracing::warn!(error = %e, "retention pruning failed; retried in an hour"),
             }
         }
     })

@@ -37,6 +37,8 @@ pub enum Command {
     /// Incident response.
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// Enforce the retention policy now (`serve` does it hourly); prints rows deleted per class.
+    Prune(OpsArgs),
 }
 
 #[derive(Debug, Subcommand)]

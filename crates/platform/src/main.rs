@@ -39,6 +39,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve(args) => serve(*args).await,
         Command::Incident(IncidentCommand::RevokeSessions(args)) => revoke_sessions(args).await,
+        Command::Prune(args) => {
+            let store = open_operating_store(&args.db).await?;
+            let done = venuedesk_platform::ops::retention::prune(store.as_ref(), time::OffsetDateTime::now_utc())
+                .await
+                .context("pruning")?;
+            for (class, n) in &done {
+                println!("{class:<24} {n} row(s) deleted");
+            }
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify { db, venue }) => {
             // An auditor's copy is read as it is: no migration, and no empty file created
             // for a mistyped path.

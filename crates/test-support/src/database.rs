@@ -119,6 +119,28 @@ impl TestDatabase {
         }
     }
 
+    /// `SELECT COUNT(*) FROM {from_where}` read past row-level security (SQLite: the file;
+    /// PostgreSQL: as the superuser), e.g. `"sessions WHERE revoked_at IS NOT NULL"`.
+    pub async fn count(&self, from_where: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {from_where}");
+        match self.backend {
+            Backend::Sqlite => {
+                let path = self.url.trim_start_matches("sqlite://");
+                let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+                let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut conn).await.unwrap();
+                conn.close().await.ok();
+                n
+            }
+            Backend::Postgres => {
+                let mut conn = PgConnection::connect(&self.superuser_url().unwrap()).await.unwrap();
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut conn).await.unwrap();
+                conn.close().await.ok();
+                n
+            }
+        }
+    }
+
     /// Opens the store as `serve` would (PostgreSQL: as the application role).
     pub async fn open(&self) -> Arc<dyn Store> {
         app::open_serving_store(&self.url, PoolSettings::default())

@@ -2,3 +2,4 @@
 //! library function here, so whole-system tests call the same code the binary runs.
 
 pub mod incident;
+pub mod retention;

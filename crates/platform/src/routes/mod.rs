@@ -32,6 +32,7 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::jwks))
         .routes(routes!(ops::security_txt))
+        .routes(routes!(ops::retention_policy))
         // Authenticated by the provider's signature over the body, not by a bearer token.
         .routes(routes!(integrations::payments::webhook))
         .merge(

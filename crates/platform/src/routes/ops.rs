@@ -70,3 +70,12 @@ pub async fn security_txt(State(state): State<AppState>) -> impl IntoResponse {
     );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)
 }
+
+/// The retention policy: one entry per data class, made from the same table the hourly
+/// `prune` enforces.
+#[utoipa::path(get, path = "/.well-known/retention-policy.json", tag = "operations", responses(
+    (status = 200, description = "A JSON array, one entry per data class", body = [venuedesk_api::retention::RetentionEntry]),
+))]
+pub async fn retention_policy() -> Json<Vec<venuedesk_api::retention::RetentionEntry>> {
+    Json(crate::ops::retention::document())
+}

@@ -201,8 +201,42 @@ pub trait Lifecycle: Send + Sync + 'static {
     async fn health(&self) -> StoreResult<()>;
     /// Whether every migration this binary embeds has been applied (`/readyz`).
     async fn migrations_current(&self) -> StoreResult<bool>;
-    /// Deletes expired idempotency records, rate-limit hits and failure counters.
-    async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
+    /// Deletes the rows `rule` covers that fall at or before `before` (the retention
+    /// policy's `prune`); how many. Safe to run on several nodes at once.
+    async fn prune(&self, rule: PruneRule, before: OffsetDateTime) -> StoreResult<u64>;
+    /// Every table of the schema (the retention policy must cover each one).
+    async fn tables(&self) -> StoreResult<Vec<String>>;
+}
+
+/// A deletion rule of the retention policy (`ops::retention`): which rows of which table
+/// are due once their moment is at or before the cutoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PruneRule {
+    /// `idempotency_records` by `created_at`.
+    IdempotencyRecords,
+    /// `ip_hits` by `at`.
+    RateLimitHits,
+    /// `login_failures` by `failed_at`.
+    LoginFailures,
+    /// `lockouts` by `locked_until` (when the lockout ended).
+    Lockouts,
+    /// `mfa_challenges` by `expires_at`.
+    MfaChallenges,
+    /// `sessions` (and their `refresh_tokens`) by when they ended: revoked, past their
+    /// absolute expiry, or every refresh token expired.
+    Sessions,
+    /// `security_events` by `at`.
+    SecurityEvents,
+    /// `authz_denials` (the once-a-minute denial records) by `last_at`.
+    AuthzDenials,
+    /// `invitations` never accepted, by `expires_at`.
+    UnacceptedInvitations,
+    /// `invitations` accepted, by `accepted_at`.
+    AcceptedInvitations,
+    /// `webhook_deliveries` finished (delivered or failed), by `last_at`.
+    WebhookDeliveries,
+    /// `payment_events` by `received_at`.
+    PaymentEvents,
 }
 
 /// Wrapped data keys and token-signing keys.

@@ -25,6 +25,7 @@ mod permission_matrix;
 mod postgres;
 mod public_keys;
 mod refresh;
+mod retention;
 mod tls;
 mod venue_bad_input;
 mod venue_fixture;

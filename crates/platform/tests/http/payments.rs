@@ -10,21 +10,21 @@ use sha2::Sha256;
 use crate::common::{TestPlatform, expect_problem, stored_contains};
 use crate::venue_fixture::Team;
 
-const SECRET: &str = "whsec_test_5f2b8c1e9a7d4b3c";
+pub(crate) const SECRET: &str = "whsec_test_5f2b8c1e9a7d4b3c";
 
 /// `Stripe-Signature` as Stripe computes it, with the `hmac` crate.
-fn stripe_signature(secret: &str, t: i64, body: &str) -> String {
+pub(crate) fn stripe_signature(secret: &str, t: i64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{t}.{body}").as_bytes());
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn event(id: &str, kind: &str, order: &str) -> String {
+pub(crate) fn event(id: &str, kind: &str, order: &str) -> String {
     json!({"id": id, "object": "event", "type": kind, "data": {"object": {"object": "payment_intent", "metadata": {"order_id": order}}}})
         .to_string()
 }
 
-async fn send(p: &TestPlatform, vid: &str, body: &str, signature: Option<String>) -> reqwest::Response {
+pub(crate) async fn send(p: &TestPlatform, vid: &str, body: &str, signature: Option<String>) -> reqwest::Response {
     let mut rb = p
         .req(Method::POST, &format!("/v1/payments/webhooks/{vid}"))
         .header("content-type", "application/json")
@@ -35,7 +35,7 @@ async fn send(p: &TestPlatform, vid: &str, body: &str, signature: Option<String>
     rb.send().await.unwrap()
 }
 
-async fn order(p: &TestPlatform, t: &Team, payment: Option<&str>) -> Value {
+pub(crate) async fn order(p: &TestPlatform, t: &Team, payment: Option<&str>) -> Value {
     let prod = p
         .post_ok(
             &t.path("/products"),

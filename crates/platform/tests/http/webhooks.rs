@@ -14,11 +14,11 @@ use venuedesk_test_support::{Receiver, verifies};
 use crate::common::{TestPlatform, expect_problem, relaxed};
 use crate::venue_fixture::{Team, booking, in_hours};
 
-fn allow_private() -> Settings {
+pub(crate) fn allow_private() -> Settings {
     Settings { webhooks_allow_private: true, ..relaxed() }
 }
 
-async fn add_webhook(p: &TestPlatform, t: &Team, url: &str, events: &[&str]) -> Value {
+pub(crate) async fn add_webhook(p: &TestPlatform, t: &Team, url: &str, events: &[&str]) -> Value {
     let res = p.send(Method::POST, &t.path("/webhooks"), t.owner(), Some(json!({"url": url, "events": events}))).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let v: Value = res.json().await.unwrap();

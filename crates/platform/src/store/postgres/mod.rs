@@ -27,6 +27,7 @@ use super::*;
 use crate::auth::refresh_rotation::{self, Decision, PresentedToken};
 
 mod integrations;
+mod retention;
 pub mod roles;
 mod venue;
 
@@ -436,39 +437,12 @@ impl Lifecycle for PgStore {
         Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
     }
 
-    async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let now_ms = ms(now);
-        let mut tx = self.begin().await?;
-        let mut n = 0;
-        n += sqlx::query("DELETE FROM idempotency_records WHERE expires_at <= $1")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM ip_hits WHERE at <= $1")
-            .bind(now_ms - 3_600_000)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
-            .bind(now_ms - 86_400_000)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM lockouts WHERE locked_until <= $1")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM mfa_challenges WHERE expires_at <= $1")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        // Invitations are tenant rows: each venue's expired ones are purged in its own context.
-        n += venue::purge_expired_invitations(self, now_ms - 86_400_000).await?;
-        Ok(n)
+    async fn prune(&self, rule: PruneRule, before: OffsetDateTime) -> StoreResult<u64> {
+        retrying(|| retention::prune(self, rule, before)).await
+    }
+
+    async fn tables(&self) -> StoreResult<Vec<String>> {
+        retention::tables(self).await
     }
 }
 

@@ -555,23 +555,6 @@ pub(super) async fn accept_invitation(
     Ok(out)
 }
 
-/// Expired, unaccepted invitations of every venue: housekeeping crosses venues through
-/// the narrow `expired` policy, which lets it delete nothing but such invitations.
-pub(super) async fn purge_expired_invitations(s: &PgStore, before_ms: i64) -> StoreResult<u64> {
-    let mut tx = s.pool().begin().await?;
-    sqlx::query("SELECT set_config('venuedesk.purge_invitations_before', $1, true)")
-        .bind(before_ms.to_string())
-        .execute(&mut *tx)
-        .await?;
-    let n = sqlx::query("DELETE FROM invitations WHERE expires_at <= $1 AND accepted_at IS NULL")
-        .bind(before_ms)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    tx.commit().await?;
-    Ok(n)
-}
-
 fn doc_from_row(r: &PgRow) -> StoreResult<DocRecord> {
     let entity: &str = r.try_get("entity")?;
     Ok(DocRecord {

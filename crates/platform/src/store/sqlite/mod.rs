@@ -16,6 +16,7 @@ use super::*;
 use crate::auth::refresh_rotation::{self, Decision, PresentedToken};
 
 mod integrations;
+mod retention;
 mod venue;
 
 pub struct SqliteStore {
@@ -178,43 +179,12 @@ impl Lifecycle for SqliteStore {
         Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
     }
 
-    async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let mut conn = self.writer.lock().await;
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let now_ms = ms(now);
-        let mut n = 0;
-        n += sqlx::query("DELETE FROM idempotency_records WHERE expires_at <= ?")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM ip_hits WHERE at <= ?")
-            .bind(now_ms - 3_600_000)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM login_failures WHERE failed_at <= ?")
-            .bind(now_ms - 86_400_000)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM lockouts WHERE locked_until <= ?")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM invitations WHERE expires_at <= ? AND accepted_at IS NULL")
-            .bind(now_ms - 86_400_000)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        n += sqlx::query("DELETE FROM mfa_challenges WHERE expires_at <= ?")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(n)
+    async fn prune(&self, rule: PruneRule, before: OffsetDateTime) -> StoreResult<u64> {
+        retention::prune(self, rule, before).await
+    }
+
+    async fn tables(&self) -> StoreResult<Vec<String>> {
+        retention::tables(self).await
     }
 }
 
