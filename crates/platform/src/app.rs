@@ -36,6 +36,8 @@ pub enum StartError {
     Tokens(#[from] TokenError),
     #[error("password hasher: {0}")]
     Password(#[from] PasswordError),
+    #[error("metrics registry: {0}")]
+    Metrics(String),
 }
 
 /// Which backend a database URL names.
@@ -112,6 +114,7 @@ pub async fn build(
         passwords: PasswordHasher::new(PasswordHasher::default_parallelism())?,
         clock,
         settings: Arc::new(settings),
+        metrics: Arc::new(crate::metrics::Metrics::new().map_err(|e| StartError::Metrics(e.to_string()))?),
     };
     let (api_router, doc) =
         OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(routes::api(state.clone())).split_for_parts();
@@ -124,6 +127,21 @@ pub async fn build(
     // Every node delivers webhooks; the store keeps them from sending one twice at once.
     crate::webhooks::worker::spawn(state.clone());
     Ok(Platform { state, router })
+}
+
+/// The operator's listener (`serve --admin-listen`): `GET /metrics` and nothing else.
+/// Never merged into the public router.
+pub fn admin_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|axum::extract::State(state): axum::extract::State<AppState>| async move {
+                let body = state.metrics.render(state.store.as_ref()).await;
+                ([(axum::http::header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], body)
+            }),
+        )
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .with_state(state)
 }
 
 /// Enforces the retention policy hourly (`ops::retention`).

@@ -125,6 +125,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "VENUEDESK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// The operator's address for `GET /metrics` (Prometheus text format); off unless set.
+    /// Keep it on loopback or a private network: it is not authenticated.
+    #[arg(long, env = "VENUEDESK_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
     /// PEM certificate chain; serves HTTPS (with HSTS) when given with --tls-key.
     #[arg(long, env = "VENUEDESK_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,

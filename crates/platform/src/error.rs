@@ -28,7 +28,14 @@ pub struct ProblemExtra {
     pub current_version: Option<i64>,
     /// Logged, never sent.
     internal: Option<String>,
+    /// What kind of failure an internal error is (no data): half of its error class.
+    kind: Option<String>,
 }
+
+/// Set on a 500 response: the failure's kind, which `/metrics` counts per route as the
+/// error class (`http::metrics`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorKind(pub String);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -61,22 +68,50 @@ impl ApiError {
 
     /// An unexpected failure: logged with its cause, answered 500 with only the request id.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::internal_kind("internal", cause)
+    }
+
+    /// An unexpected failure of a known kind (a short, stable name without data).
+    pub fn internal_kind(kind: impl Into<String>, cause: impl std::fmt::Display) -> Self {
         let mut e = ApiError::new(ProblemCode::Internal);
         e.extra.internal = Some(cause.to_string());
+        e.extra.kind = Some(kind.into());
         e
     }
 }
 
 macro_rules! internal_from {
-    ($($t:ty),+) => { $(impl From<$t> for ApiError { fn from(e: $t) -> Self { ApiError::internal(e) } })+ };
+    ($($t:ty => $kind:literal),+) => {
+        $(impl From<$t> for ApiError { fn from(e: $t) -> Self { ApiError::internal_kind($kind, e) } })+
+    };
 }
 internal_from!(
-    crate::crypto::SealError,
-    crate::crypto::key_ring::KeyRingError,
-    crate::auth::password::PasswordError,
-    crate::auth::tokens::TokenError,
-    crate::auth::totp::TotpError
+    crate::crypto::SealError => "crypto",
+    crate::crypto::key_ring::KeyRingError => "key_ring",
+    crate::auth::password::PasswordError => "password_hash",
+    crate::auth::tokens::TokenError => "token",
+    crate::auth::totp::TotpError => "totp"
 );
+
+/// A store failure's kind: its variant, and for a database error the driver's stable
+/// code (SQLSTATE on PostgreSQL, the result code on SQLite) — never its message.
+fn store_kind(e: &crate::store::StoreError) -> String {
+    use crate::store::StoreError;
+    match e {
+        StoreError::Database(sqlx::Error::PoolTimedOut) => "database_pool_timeout".into(),
+        StoreError::Database(sqlx::Error::Io(_)) => "database_io".into(),
+        StoreError::Database(db) => match db.as_database_error().and_then(|d| d.code()) {
+            Some(code) if code.len() <= 8 && code.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                format!("database:{code}")
+            }
+            _ => "database".into(),
+        },
+        StoreError::Migrate(_) => "migrate".into(),
+        StoreError::Corrupt(_) => "corrupt_row".into(),
+        StoreError::Conflict => "conflict".into(),
+        StoreError::Domain(_) => "domain".into(),
+    }
+}
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
@@ -88,7 +123,7 @@ impl From<crate::store::StoreError> for ApiError {
             // PostgreSQL cannot store a NUL in text (SQLite can): refuse it, never a 500.
             return ApiError::with_detail(ProblemCode::ValidationFailed, "text must not contain a NUL character");
         }
-        let StoreError::Domain(d) = e else { return ApiError::internal(e) };
+        let StoreError::Domain(d) = e else { return ApiError::internal_kind(store_kind(&e), e) };
         match d {
             D::NotFound | D::InvitationInvalid => ApiError::with_detail(ProblemCode::NotFound, "no such resource"),
             D::IdConflict => ApiError::with_detail(ProblemCode::IdConflict, "this id is already in use"),
@@ -126,10 +161,14 @@ impl IntoResponse for ApiError {
         let request_id = request_id::current();
         let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if self.code == ProblemCode::Internal {
-            tracing::error!(request_id = %request_id, cause = self.extra.internal.as_deref().unwrap_or("unknown"), "internal error");
+            // Every one at WARN with its cause; the first of each error class is also logged
+            // at ERROR and counted as new by `http::metrics`.
+            let kind = self.extra.kind.unwrap_or_else(|| "internal".into());
+            tracing::warn!(request_id = %request_id, kind = %kind, cause = self.extra.internal.as_deref().unwrap_or("unknown"), "internal error");
             let body = serde_json::json!({ "status": 500, "title": "Internal server error", "request_id": request_id });
             let mut res = (status, body.to_string()).into_response();
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+            res.extensions_mut().insert(ErrorKind(kind));
             return res;
         }
         let problem = Problem {

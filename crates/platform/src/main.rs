@@ -194,6 +194,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     app::spawn_housekeeping(platform.state.clone());
+    if let Some(admin) = args.admin_listen {
+        let listener = tokio::net::TcpListener::bind(admin).await.with_context(|| format!("binding {admin}"))?;
+        tracing::info!(address = %format!("http://{}", listener.local_addr()?), "admin listening (/metrics)");
+        let router = app::admin_router(platform.state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = app::serve_http(listener, router, shutdown_signal()).await {
+                tracing::error!(error = %e, "the admin listener stopped");
+            }
+        });
+    }
     let scheme = if tls_config.is_some() { "https" } else { "http" };
     match tls_config {
         Some(config) => {

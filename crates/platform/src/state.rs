@@ -46,4 +46,5 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

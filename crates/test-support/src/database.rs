@@ -141,6 +141,25 @@ impl TestDatabase {
         }
     }
 
+    /// Runs a statement past every role and policy (SQLite: on the file; PostgreSQL: as the
+    /// superuser) — for tests that damage the database on purpose.
+    pub async fn execute_as_admin(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let path = self.url.trim_start_matches("sqlite://");
+                let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
+                let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.unwrap();
+                conn.close().await.ok();
+            }
+            Backend::Postgres => {
+                let mut conn = PgConnection::connect(&self.superuser_url().unwrap()).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.unwrap();
+                conn.close().await.ok();
+            }
+        }
+    }
+
     /// Opens the store as `serve` would (PostgreSQL: as the application role).
     pub async fn open(&self) -> Arc<dyn Store> {
         app::open_serving_store(&self.url, PoolSettings::default())

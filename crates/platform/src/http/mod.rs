@@ -5,6 +5,7 @@
 pub mod access_log;
 pub mod client_ip;
 pub mod json;
+pub mod metrics;
 pub mod problem_fallback;
 pub mod request_id;
 pub mod security_headers;
@@ -34,8 +35,9 @@ pub fn layer_all(router: Router, state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), client_ip::resolve))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal_kind("panic", "handler panicked").into_response()))
         .layer(from_fn(problem_fallback::ensure_problem_body))
+        .layer(from_fn_with_state(state.clone(), metrics::record))
         .layer(from_fn_with_state(state.clone(), security_headers::apply))
         .layer(from_fn(access_log::log))
         .layer(from_fn(request_id::assign))

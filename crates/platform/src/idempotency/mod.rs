@@ -110,6 +110,7 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
                 let data_key = state.keys.platform().await?;
                 let plain = data_key.open(aad.as_bytes(), &sealed)?;
                 let stored: StoredResponse = serde_json::from_slice(&plain).map_err(ApiError::internal)?;
+                state.metrics.idempotent_replays.inc();
                 replay(stored)
             }
             crate::store::IdempotencyBegin::Started => {

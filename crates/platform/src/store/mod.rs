@@ -206,6 +206,18 @@ pub trait Lifecycle: Send + Sync + 'static {
     async fn prune(&self, rule: PruneRule, before: OffsetDateTime) -> StoreResult<u64>;
     /// Every table of the schema (the retention policy must cover each one).
     async fn tables(&self) -> StoreResult<Vec<String>>;
+    /// This node's connections to the database, for `/metrics`.
+    fn pool_stats(&self) -> PoolStats;
+    /// Webhook deliveries not yet delivered, across venues: (pending, failed), for `/metrics`.
+    async fn delivery_queue(&self) -> StoreResult<(i64, i64)>;
+}
+
+/// A node's database connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub max: u32,
+    pub open: u32,
+    pub idle: u32,
 }
 
 /// A deletion rule of the retention policy (`ops::retention`): which rows of which table

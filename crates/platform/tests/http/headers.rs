@@ -120,6 +120,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("get", "/readyz", false),
     ("get", "/.well-known/jwks.json", false),
     ("get", "/.well-known/security.txt", false),
+    ("get", "/.well-known/retention-policy.json", false),
     ("post", "/v1/auth/signup", false),
     ("post", "/v1/auth/login", false),
     ("post", "/v1/auth/mfa", false),

@@ -19,6 +19,7 @@ mod identity;
 mod incident;
 mod jwt;
 mod logs;
+mod metrics;
 mod mfa;
 mod payments;
 mod permission_matrix;

@@ -100,5 +100,6 @@ pub async fn changes(
         let op = if data.is_none() { "delete".to_string() } else { r.op };
         changes.push(Change { seq: r.seq, entity: r.entity, id: r.id, op, data });
     }
+    state.metrics.changes_served.inc_by(changes.len() as u64);
     Ok(Json(ChangeFeed { changes, next_since, has_more }))
 }

@@ -444,6 +444,28 @@ impl Lifecycle for PgStore {
     async fn tables(&self) -> StoreResult<Vec<String>> {
         retention::tables(self).await
     }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            max: self.pool.options().get_max_connections(),
+            open: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+        }
+    }
+
+    async fn delivery_queue(&self) -> StoreResult<(i64, i64)> {
+        // Across venues through the delivery worker's policy (a count, no row leaves).
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT set_config('venuedesk.webhook_worker', 'on', true)").execute(&mut *tx).await?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) FILTER (WHERE status = 'pending') AS pending, \
+                    COUNT(*) FILTER (WHERE status = 'failed') AS failed FROM webhook_deliveries",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((row.try_get("pending")?, row.try_get("failed")?))
+    }
 }
 
 #[async_trait]

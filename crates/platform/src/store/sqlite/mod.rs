@@ -186,6 +186,23 @@ impl Lifecycle for SqliteStore {
     async fn tables(&self) -> StoreResult<Vec<String>> {
         retention::tables(self).await
     }
+
+    /// The readers' pool plus the one writer connection (always open).
+    fn pool_stats(&self) -> PoolStats {
+        let max = self.reader.options().get_max_connections() + 1;
+        let writer_idle = u32::from(self.writer.try_lock().is_ok());
+        PoolStats { max, open: self.reader.size() + 1, idle: self.reader.num_idle() as u32 + writer_idle }
+    }
+
+    async fn delivery_queue(&self) -> StoreResult<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'failed'), 0) AS failed \
+             FROM webhook_deliveries",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok((row.try_get("pending")?, row.try_get("failed")?))
+    }
 }
 
 #[async_trait]
