@@ -126,6 +126,7 @@ pub async fn build(
     let router = http::layer_all(router, state.clone());
     // Every node delivers webhooks; the store keeps them from sending one twice at once.
     crate::webhooks::worker::spawn(state.clone());
+    spawn_signing_key_watch(state.clone());
     Ok(Platform { state, router })
 }
 
@@ -142,6 +143,31 @@ pub fn admin_router(state: AppState) -> Router {
         )
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
         .with_state(state)
+}
+
+/// How soon a running node signs with a key `keys rotate-signing` stored.
+pub const SIGNING_KEY_RELOAD: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn spawn_signing_key_watch(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SIGNING_KEY_RELOAD);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let reloaded = match state.keys.platform().await {
+                Ok(key) => state.tokens.reload(state.store.as_ref(), &key).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "signing keys not reloaded");
+                    continue;
+                }
+            };
+            match reloaded {
+                Ok(true) => tracing::info!("signing keys reloaded: a rotated key signs from now on"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "signing keys not reloaded"),
+            }
+        }
+    })
 }
 
 /// Enforces the retention policy hourly (`ops::retention`).

@@ -39,6 +39,26 @@ pub enum Command {
     Incident(IncidentCommand),
     /// Enforce the retention policy now (`serve` does it hourly); prints rows deleted per class.
     Prune(OpsArgs),
+    /// Key rotation.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// A new Ed25519 key signs access tokens from now on; the JWKS keeps the old one until
+    /// every token it signed has expired. Running nodes switch within seconds.
+    RotateSigning(OpsArgs),
+    /// Re-wrap every data key under a new master key in one transaction. Then put the new
+    /// key file where every node's --master-key-file points (running nodes re-read it) and
+    /// destroy the old one: it opens nothing any more.
+    RotateMaster {
+        #[command(flatten)]
+        ops: OpsArgs,
+        /// The new master key (32 bytes); generated (mode 0600) when the file does not exist.
+        #[arg(long)]
+        new_key_file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 use venuedesk_platform::app::{self, StartError, open_store_with};
 use venuedesk_platform::clock::SystemClock;
 use venuedesk_platform::config::{
-    AuditCommand, Cli, Command, IncidentCommand, LogFormat, RevokeSessionsArgs, ServeArgs,
+    AuditCommand, Cli, Command, IncidentCommand, KeysCommand, LogFormat, RevokeSessionsArgs, ServeArgs,
 };
 use venuedesk_platform::crypto::MasterKey;
 use venuedesk_platform::state::Settings;
@@ -39,6 +39,46 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve(args) => serve(*args).await,
         Command::Incident(IncidentCommand::RevokeSessions(args)) => revoke_sessions(args).await,
+        Command::Keys(KeysCommand::RotateSigning(ops)) => {
+            let store = open_operating_store(&ops.db).await?;
+            let master = MasterKey::load(&ops.master_key_file)?;
+            let keys = venuedesk_platform::crypto::KeyRing::new(master, store.clone());
+            let kid =
+                venuedesk_platform::ops::keys::rotate_signing(store.as_ref(), &keys, time::OffsetDateTime::now_utc())
+                    .await
+                    .context("rotating the signing key")?;
+            println!(
+                "new signing key {kid} signs from now on (running nodes switch within {} s); the old one stays in the JWKS for {} minutes",
+                app::SIGNING_KEY_RELOAD.as_secs(),
+                venuedesk_platform::auth::tokens::RETIRE_AFTER.whole_minutes()
+            );
+            Ok(())
+        }
+        Command::Keys(KeysCommand::RotateMaster { ops, new_key_file }) => {
+            let store = open_operating_store(&ops.db).await?;
+            let old = MasterKey::load(&ops.master_key_file)?;
+            let (new, created) = MasterKey::load_or_create(&new_key_file)?;
+            if created {
+                println!("generated a new master key in {}", new_key_file.display());
+            }
+            let n = venuedesk_platform::ops::keys::rotate_master(
+                store.as_ref(),
+                &old,
+                &new,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .context("rotating the master key")?;
+            println!(
+                "{n} data key(s) re-wrapped under master key {} (was {}).\nNow replace {} with {} on every node \
+                 (running nodes re-read it), then destroy the old key: it opens nothing any more.",
+                new.fingerprint(),
+                old.fingerprint(),
+                ops.master_key_file.display(),
+                new_key_file.display()
+            );
+            Ok(())
+        }
         Command::Prune(args) => {
             let store = open_operating_store(&args.db).await?;
             let done = venuedesk_platform::ops::retention::prune(store.as_ref(), time::OffsetDateTime::now_utc())

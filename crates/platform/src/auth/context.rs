@@ -75,9 +75,15 @@ pub async fn require_auth(State(state): State<AppState>, mut req: Request, next:
             "a publishable key reads only /v1/public/venue, /v1/public/menu and /v1/public/availability",
         ));
     }
-    let claims = state
-        .tokens
-        .verify(token, state.clock.now())
+    let mut verified = state.tokens.verify(token, state.clock.now());
+    // Signed with a key this node has not loaded yet (rotated on another node): look once.
+    if verified.as_ref().err() == Some(&crate::auth::tokens::Rejection::UnknownKey) && state.tokens.may_reload() {
+        let platform = state.keys.platform().await?;
+        if state.tokens.reload(state.store.as_ref(), &platform).await? {
+            verified = state.tokens.verify(token, state.clock.now());
+        }
+    }
+    let claims = verified
         .map_err(|_| unauthenticated("the access token is malformed, expired or not signed by this platform"))?;
     if let Some(grant) = &claims.client {
         let client = state

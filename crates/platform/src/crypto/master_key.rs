@@ -13,21 +13,42 @@ pub enum MasterKeyError {
     Length { path: String, len: usize },
 }
 
-pub struct MasterKey(DataKey);
+/// The key, and the file it came from (a running node re-reads it after `keys rotate-master`).
+pub struct MasterKey {
+    key: DataKey,
+    path: Option<std::path::PathBuf>,
+}
 
 impl MasterKey {
+    /// Loads an existing key; never creates one (operations commands: a missing file is
+    /// a mistake, not a fresh start).
+    pub fn load(path: &Path) -> Result<MasterKey, MasterKeyError> {
+        let io = |source| MasterKeyError::Io { path: path.display().to_string(), source };
+        let bytes = std::fs::read(path).map_err(io)?;
+        let arr: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| MasterKeyError::Length { path: path.display().to_string(), len: bytes.len() })?;
+        Ok(MasterKey { key: DataKey::from_bytes(arr), path: Some(path.to_path_buf()) })
+    }
+
+    /// The same file read again: `None` when it is unreadable or holds the same key.
+    pub fn reread(&self) -> Option<MasterKey> {
+        let fresh = MasterKey::load(self.path.as_deref()?).ok()?;
+        (fresh.key.expose() != self.key.expose()).then_some(fresh)
+    }
+
+    /// A short, non-secret name of the key (SHA-256 of it, 8 hex digits), for messages.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(&super::sha256(self.key.expose())[..4])
+    }
+
     /// Loads the key, or creates it (mode 0600) when the file does not exist.
     /// Returns whether a new key was generated, so the caller can warn.
     pub fn load_or_create(path: &Path) -> Result<(MasterKey, bool), MasterKeyError> {
         let io = |source| MasterKeyError::Io { path: path.display().to_string(), source };
         match std::fs::read(path) {
-            Ok(bytes) => {
-                let arr: [u8; 32] = bytes
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| MasterKeyError::Length { path: path.display().to_string(), len: bytes.len() })?;
-                Ok((MasterKey(DataKey::from_bytes(arr)), false))
-            }
+            Ok(_) => Ok((MasterKey::load(path)?, false)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(parent) = path.parent()
                     && !parent.as_os_str().is_empty()
@@ -45,18 +66,18 @@ impl MasterKey {
                 let mut file = opts.open(path).map_err(io)?;
                 file.write_all(key.expose()).map_err(io)?;
                 file.sync_all().map_err(io)?;
-                Ok((MasterKey(key), true))
+                Ok((MasterKey { key, path: Some(path.to_path_buf()) }, true))
             }
             Err(e) => Err(io(e)),
         }
     }
 
     pub fn wrap(&self, scope: &str, key: &DataKey) -> Result<Vec<u8>, SealError> {
-        self.0.seal(format!("data-key:{scope}").as_bytes(), key.expose())
+        self.key.seal(format!("data-key:{scope}").as_bytes(), key.expose())
     }
 
     pub fn unwrap_key(&self, scope: &str, wrapped: &[u8]) -> Result<DataKey, SealError> {
-        let raw = self.0.open(format!("data-key:{scope}").as_bytes(), wrapped)?;
+        let raw = self.key.open(format!("data-key:{scope}").as_bytes(), wrapped)?;
         let arr: [u8; 32] = raw.as_slice().try_into().map_err(|_| SealError::Open)?;
         Ok(DataKey::from_bytes(arr))
     }

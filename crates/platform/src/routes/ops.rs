@@ -53,7 +53,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
 /// Public keys that verify access tokens (RFC 7517; OKP/Ed25519).
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "operations", responses((status = 200, description = "JSON Web Key Set", body = Object)))]
 pub async fn jwks(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(state.tokens.jwks().clone())
+    Json(state.tokens.jwks(state.clock.now()))
 }
 
 /// RFC 9116 security contact. `Expires` is always about a year ahead.

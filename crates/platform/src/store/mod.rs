@@ -206,6 +206,8 @@ pub trait Lifecycle: Send + Sync + 'static {
     async fn prune(&self, rule: PruneRule, before: OffsetDateTime) -> StoreResult<u64>;
     /// Every table of the schema (the retention policy must cover each one).
     async fn tables(&self) -> StoreResult<Vec<String>>;
+    /// Every venue's id (operations that record an act in every venue's audit trail).
+    async fn venue_ids(&self) -> StoreResult<Vec<Uuid>>;
     /// This node's connections to the database, for `/metrics`.
     fn pool_stats(&self) -> PoolStats;
     /// Webhook deliveries not yet delivered, across venues: (pending, failed), for `/metrics`.
@@ -259,6 +261,12 @@ pub trait KeyStore: Send + Sync + 'static {
     async fn insert_data_key(&self, scope: &str, wrapped: &[u8], now: OffsetDateTime) -> StoreResult<Vec<u8>>;
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+    /// Every wrapped data key: (scope, wrapped).
+    async fn data_keys_all(&self) -> StoreResult<Vec<(String, Vec<u8>)>>;
+    /// Replaces every wrapped data key in one transaction: each `(scope, old, new)` must
+    /// still hold `old`, and no other key may exist (a key made meanwhile, still wrapped
+    /// under the old master, would be lost): otherwise `Conflict` and nothing changes.
+    async fn replace_data_keys(&self, keys: &[(String, Vec<u8>, Vec<u8>)]) -> StoreResult<()>;
 }
 
 /// Users, sessions and refresh tokens, MFA and security events.

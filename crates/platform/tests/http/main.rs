@@ -18,6 +18,7 @@ mod idempotency;
 mod identity;
 mod incident;
 mod jwt;
+mod key_rotation;
 mod logs;
 mod metrics;
 mod mfa;

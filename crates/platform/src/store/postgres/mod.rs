@@ -453,6 +453,15 @@ impl Lifecycle for PgStore {
         }
     }
 
+    async fn venue_ids(&self) -> StoreResult<Vec<Uuid>> {
+        // Through the narrow `operator_list` policy (migration 0007): ids only.
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT set_config('venuedesk.list_venues', 'on', true)").execute(&mut *tx).await?;
+        let ids = sqlx::query_scalar("SELECT id FROM venues ORDER BY created_at, id").fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     async fn delivery_queue(&self) -> StoreResult<(i64, i64)> {
         // Across venues through the delivery worker's policy (a count, no row leaves).
         let mut tx = self.begin().await?;
@@ -519,6 +528,36 @@ impl KeyStore for PgStore {
             .execute(&self.pool)
             .await
             .map_err(conflict_or)?;
+        Ok(())
+    }
+
+    async fn data_keys_all(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        let rows = sqlx::query("SELECT scope, wrapped_key FROM data_keys ORDER BY scope").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("scope")?, r.try_get("wrapped_key")?))).collect()
+    }
+
+    async fn replace_data_keys(&self, keys: &[(String, Vec<u8>, Vec<u8>)]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        // No node may add a key (wrapped under the old master) until this commits.
+        sqlx::query("SELECT set_config('lock_timeout', $1, true)").bind(LOCK_TIMEOUT).execute(&mut *tx).await?;
+        sqlx::query("LOCK TABLE data_keys IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_keys").fetch_one(&mut *tx).await?;
+        if stored != keys.len() as i64 {
+            return Err(StoreError::Conflict);
+        }
+        for (scope, old, new) in keys {
+            let n = sqlx::query("UPDATE data_keys SET wrapped_key = $1 WHERE scope = $2 AND wrapped_key = $3")
+                .bind(new)
+                .bind(scope)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n != 1 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

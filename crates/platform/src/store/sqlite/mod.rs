@@ -194,6 +194,12 @@ impl Lifecycle for SqliteStore {
         PoolStats { max, open: self.reader.size() + 1, idle: self.reader.num_idle() as u32 + writer_idle }
     }
 
+    async fn venue_ids(&self) -> StoreResult<Vec<Uuid>> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM venues ORDER BY created_at, id").fetch_all(&self.reader).await?;
+        ids.iter().map(|s| uuid(s)).collect()
+    }
+
     async fn delivery_queue(&self) -> StoreResult<(i64, i64)> {
         let row = sqlx::query(
             "SELECT COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'failed'), 0) AS failed \
@@ -259,6 +265,35 @@ impl KeyStore for SqliteStore {
             .execute(&mut *self.writer.lock().await)
             .await
             .map_err(conflict_or)?;
+        Ok(())
+    }
+
+    async fn data_keys_all(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        let rows =
+            sqlx::query("SELECT scope, wrapped_key FROM data_keys ORDER BY scope").fetch_all(&self.reader).await?;
+        rows.iter().map(|r| Ok((r.try_get("scope")?, r.try_get("wrapped_key")?))).collect()
+    }
+
+    async fn replace_data_keys(&self, keys: &[(String, Vec<u8>, Vec<u8>)]) -> StoreResult<()> {
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_keys").fetch_one(&mut *tx).await?;
+        if stored != keys.len() as i64 {
+            return Err(StoreError::Conflict);
+        }
+        for (scope, old, new) in keys {
+            let n = sqlx::query("UPDATE data_keys SET wrapped_key = ? WHERE scope = ? AND wrapped_key = ?")
+                .bind(new)
+                .bind(scope)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n != 1 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        tx.commit().await?;
         Ok(())
     }
 }
