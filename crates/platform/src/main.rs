@@ -79,6 +79,24 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Backup(args) => backup_command(*args).await,
+        Command::Restore(args) => {
+            use venuedesk_platform::ops::backup::{self, BackupError};
+            match backup::restore(&args.ops.db.database, &args.from, &args.identity, args.force).await {
+                Ok(s) => {
+                    println!(
+                        "restored {} bytes ({}) in {} ms; run `migrate` if this binary is newer than the backup, then start the nodes",
+                        s.bytes, s.backend, s.millis
+                    );
+                    Ok(())
+                }
+                Err(e @ (BackupError::NotEmpty(_) | BackupError::WrongIdentity | BackupError::WrongBackend { .. })) => {
+                    eprintln!("venuedesk-platform: {e}; nothing was changed");
+                    std::process::exit(3);
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
         Command::Prune(args) => {
             let store = open_operating_store(&args.db).await?;
             let done = venuedesk_platform::ops::retention::prune(store.as_ref(), time::OffsetDateTime::now_utc())
@@ -113,6 +131,35 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+}
+
+async fn backup_command(args: venuedesk_platform::config::BackupArgs) -> anyhow::Result<()> {
+    use venuedesk_platform::config::BackupCommand;
+    use venuedesk_platform::ops::backup;
+    if let Some(BackupCommand::Verify { ops, from, identity }) = args.verify {
+        let v = backup::verify(&ops.db.database, &from, &identity).await.context("verifying the backup")?;
+        for (venue, n) in &v.intact {
+            println!("venue {venue}: {n} audit events, chain intact");
+        }
+        for (venue, seq, reason) in &v.broken {
+            println!("venue {venue}: audit chain BROKEN at seq {seq}: {reason}");
+        }
+        println!("{} backup: {} venue(s) intact, {} broken", v.backend, v.intact.len(), v.broken.len());
+        if !v.broken.is_empty() {
+            std::process::exit(2);
+        }
+        return Ok(());
+    }
+    let out = args.out.context("--out is required")?;
+    require_existing_sqlite_file(&args.ops.db.database);
+    let s = backup::backup(&args.ops.db.database, &out, &args.recipients).await.context("writing the backup")?;
+    println!("backup of the {} database: {} ({} bytes, {} ms)", s.backend, out.display(), s.bytes, s.millis);
+    if args.prune_days > 0 {
+        for old in backup::prune_old(&out, args.prune_days)? {
+            println!("deleted {} (older than {} days)", old.display(), args.prune_days);
+        }
+    }
+    Ok(())
 }
 
 async fn revoke_sessions(args: RevokeSessionsArgs) -> anyhow::Result<()> {

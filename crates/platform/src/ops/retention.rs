@@ -46,6 +46,9 @@ pub enum Deletion {
     Never,
     /// Kept while its account or venue exists.
     WithOwner,
+    /// Files outside the database, deleted by the command that makes them (`backup
+    /// --prune-days`, default 30).
+    Files(Period),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -144,6 +147,13 @@ pub const POLICY: &[DataClass] = &[
         description: "Payment-provider events received (event id, kind, order), kept so each is applied once and for reconciliation.",
     },
     DataClass {
+        name: "backups",
+        tables: &[],
+        deletion: Deletion::Files(Period::Days(30)),
+        from: "creation",
+        description: "Encrypted backups (age format) in the backup directory: each `backup` deletes those older than 30 days.",
+    },
+    DataClass {
         name: "audit_events",
         tables: &["audit_events"],
         deletion: Deletion::Never,
@@ -191,7 +201,7 @@ pub fn document() -> Vec<RetentionEntry> {
         .iter()
         .map(|c| {
             let (retention, deletion) = match c.deletion {
-                Deletion::Delete(period, _) => (Some(period.iso8601()), "delete"),
+                Deletion::Delete(period, _) | Deletion::Files(period) => (Some(period.iso8601()), "delete"),
                 Deletion::Never => (None, "never"),
                 Deletion::WithOwner => (None, "with_owner"),
             };

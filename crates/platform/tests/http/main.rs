@@ -7,6 +7,7 @@ mod common;
 
 mod api_clients;
 mod audit_trail;
+mod backup;
 mod bad_input;
 mod brute_force;
 mod cross_tenant;
