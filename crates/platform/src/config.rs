@@ -107,7 +107,8 @@ pub enum KeysCommand {
     RotateSigning(OpsArgs),
     /// Re-wrap every data key under a new master key in one transaction. Then put the new
     /// key file where every node's --master-key-file points (running nodes re-read it) and
-    /// destroy the old one: it opens nothing any more.
+    /// take the old one off the servers: it opens nothing in the live database any more
+    /// (keep it offline until every backup taken before the rotation has expired).
     RotateMaster {
         #[command(flatten)]
         ops: OpsArgs,

@@ -71,7 +71,8 @@ async fn main() -> anyhow::Result<()> {
             .context("rotating the master key")?;
             println!(
                 "{n} data key(s) re-wrapped under master key {} (was {}).\nNow replace {} with {} on every node \
-                 (running nodes re-read it), then destroy the old key: it opens nothing any more.",
+                 (running nodes re-read it), then take the old key off the servers: it opens nothing in the \
+                 database any more. Keep it offline until every backup taken before now has expired.",
                 new.fingerprint(),
                 old.fingerprint(),
                 ops.master_key_file.display(),

@@ -72,12 +72,29 @@ enum Bench {
         #[arg(long, default_value = "venuedesk_app")]
         app_password: String,
     },
+    /// `backup` and `restore` (the real binary, age-encrypted) of a database with
+    /// 1,000,000 audit events on SQLite and, given a server, PostgreSQL: seconds, peak RSS.
+    Operations {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        /// An owner role's URL on a server where it may create databases.
+        #[arg(long, env = "VENUEDESK_BENCH_DATABASE")]
+        database: Option<String>,
+        /// The same server's superuser URL (PostgreSQL backups read past row-level security).
+        #[arg(long, requires = "database")]
+        admin_database: Option<String>,
+        #[arg(long, default_value = "venuedesk_app")]
+        app_role: String,
+        #[arg(long, default_value = "venuedesk_app")]
+        app_password: String,
+    },
 }
 
 const PASSWORD: &str = "Bench-Mark-Phrase-2026!";
 
 mod domain;
 mod integrations;
+mod operations;
 mod overlap;
 mod postgres;
 
@@ -389,6 +406,13 @@ async fn main() -> Result<()> {
         Bench::Integrations { bookings, seconds, database, app_role, app_password } => {
             let postgres = database.as_deref().map(|d| (d, app_role.as_str(), app_password.as_str()));
             integrations::run(bookings, seconds, postgres).await
+        }
+        Bench::Operations { events, database, admin_database, app_role, app_password } => {
+            let postgres = match (&database, &admin_database) {
+                (Some(d), Some(a)) => Some((d.as_str(), a.as_str(), app_role.as_str(), app_password.as_str())),
+                _ => None,
+            };
+            operations::run(events, postgres).await
         }
         Bench::Postgres { database, app_role, app_password, seconds } => {
             postgres::run(&database, &app_role, &app_password, seconds).await
