@@ -196,24 +196,33 @@ pub(super) async fn day_view_p99(t: &Arc<Target>, run_for: Duration) -> Result<(
     Ok((percentile(&all, 0.5), percentile(&all, 0.99), all.len()))
 }
 
-/// Fills a venue's audit trail with `n` events in one statement (a valid chain is not
-/// needed to measure streaming), then streams the JSON Lines export and reports memory.
-async fn export_memory(t: &Arc<Target>, n: u64) -> Result<(f64, f64, u64, u64, Duration)> {
-    let (token, vid) = owner_and_venue(t, "export").await?;
-    let db = t.dir.path().join("bench.db");
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", db.display())).await?;
-    let canonical = r#"{"action":"booking.create","actor":{"id":null,"type":"system"},"at":"2026-11-26T18:30:00.000Z","details":{"guest_name":"pii:v1:venue:x:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","party_size":2},"id":"00000000-0000-0000-0000-000000000000","ip":"127.0.0.1","prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","request_id":"bench","seq":0,"target":{"id":"b","type":"booking"}}"#;
+/// The canonical text every filled audit event carries.
+pub(super) const FILL_CANONICAL: &str = r#"{"action":"booking.create","actor":{"id":null,"type":"system"},"at":"2026-11-26T18:30:00.000Z","details":{"guest_name":"pii:v1:venue:x:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","party_size":2},"id":"00000000-0000-0000-0000-000000000000","ip":"127.0.0.1","prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","request_id":"bench","seq":0,"target":{"id":"b","type":"booking"}}"#;
+
+/// Fills a venue's audit trail on SQLite with `n` events in one statement (a valid chain is
+/// not needed to measure streaming, backups or restores: the bytes count).
+pub(super) async fn fill_audit_sqlite(url: &str, vid: &str, n: u64) -> Result<()> {
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await?;
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) \
          INSERT INTO audit_events (venue_id, seq, id, at_ms, actor_id, action, canonical, prev_hash, hash) \
          SELECT ?, 1000 + i, hex(randomblob(16)), 0, NULL, 'booking.create', ?, printf('%064d', 0), printf('%064d', i) FROM n",
     )
     .bind(n as i64)
-    .bind(&vid)
-    .bind(canonical)
+    .bind(vid)
+    .bind(FILL_CANONICAL)
     .execute(&mut conn)
     .await?;
-    drop(conn);
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
+    <sqlx::SqliteConnection as sqlx::Connection>::close(conn).await?;
+    Ok(())
+}
+
+/// Fills a venue's audit trail, then streams the JSON Lines export and reports memory.
+async fn export_memory(t: &Arc<Target>, n: u64) -> Result<(f64, f64, u64, u64, Duration)> {
+    let (token, vid) = owner_and_venue(t, "export").await?;
+    let db = t.dir.path().join("bench.db");
+    fill_audit_sqlite(&format!("sqlite://{}", db.display()), &vid, n).await?;
     let before = peak_rss_mib();
     let begin = Instant::now();
     let mut res = t

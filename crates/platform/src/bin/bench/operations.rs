@@ -11,13 +11,9 @@ use age::secrecy::ExposeSecret;
 use anyhow::{Context, Result, bail};
 use sqlx::Connection;
 
-use super::domain::owner_and_venue;
+use super::domain::{FILL_CANONICAL, fill_audit_sqlite, owner_and_venue};
 use super::postgres::fresh_database;
 use super::start_nodes;
-
-/// The canonical text every filled event carries (a valid chain is not needed to time a
-/// backup; it is the bytes that count).
-const CANONICAL: &str = r#"{"action":"booking.create","actor":{"id":null,"type":"system"},"at":"2026-11-26T18:30:00.000Z","details":{"guest_name":"pii:v1:venue:x:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","party_size":2},"id":"00000000-0000-0000-0000-000000000000","ip":"127.0.0.1","prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","request_id":"bench","seq":0,"target":{"id":"b","type":"booking"}}"#;
 
 struct Run {
     seconds: f64,
@@ -95,19 +91,7 @@ async fn sqlite_figures(events: u64, dir: &Path, key_file: &Path, recipient: &st
     let url = format!("sqlite://{}", db.display());
     let t = start_nodes(&url, 1, nodes).await?;
     let (_, vid) = owner_and_venue(&t, "backup").await?;
-    let mut conn = sqlx::SqliteConnection::connect(&url).await?;
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) \
-         INSERT INTO audit_events (venue_id, seq, id, at_ms, actor_id, action, canonical, prev_hash, hash) \
-         SELECT ?, 1000 + i, hex(randomblob(16)), 0, NULL, 'booking.create', ?, printf('%064d', 0), printf('%064d', i) FROM n",
-    )
-    .bind(events as i64)
-    .bind(&vid)
-    .bind(CANONICAL)
-    .execute(&mut conn)
-    .await?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
-    conn.close().await?;
+    fill_audit_sqlite(&url, &vid, events).await?;
     let out = dir.join("sqlite.age");
     let backup =
         timed(&["backup", "--database", &url, "--out", path(&out)?, "--recipient", recipient, "--prune-days", "0"])?;
@@ -140,7 +124,7 @@ async fn postgres_figures(
          FROM generate_series(1, $3::bigint) AS i",
     )
     .bind(&vid)
-    .bind(CANONICAL)
+    .bind(FILL_CANONICAL)
     .bind(events as i64)
     .execute(&mut conn)
     .await?;
