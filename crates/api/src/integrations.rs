@@ -8,8 +8,15 @@ use uuid::Uuid;
 use crate::permission::Permission;
 
 /// Every event a webhook endpoint may subscribe to.
-pub const WEBHOOK_EVENTS: &[&str] =
-    &["booking.created", "booking.updated", "booking.status", "order.created", "order.status", "customer.erased"];
+pub const WEBHOOK_EVENTS: &[&str] = &[
+    "booking.created",
+    "booking.updated",
+    "booking.status",
+    "order.created",
+    "order.status",
+    "customer.erased",
+    "security.alert",
+];
 
 /// What a person does, never a program: team and integration management. An API client
 /// may hold any other permission its creator holds.

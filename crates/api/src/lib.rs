@@ -1,6 +1,7 @@
 //! The Venuedesk wire contract (see `shared/API.md`): request and response bodies and the
 //! stable problem codes. Shared by the platform and every client so the two cannot drift.
 
+pub mod alerts;
 pub mod audit_chain;
 pub mod auth;
 pub mod booking_status;

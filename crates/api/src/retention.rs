@@ -17,7 +17,7 @@ pub struct RetentionEntry {
     /// to exists, deleted or crypto-shredded with it (e.g. a customer's erasure).
     pub deletion: String,
     /// The moment `retention` counts from: `creation`, `expiry`, `end`, `acceptance`,
-    /// `last_attempt` or `receipt`.
+    /// `last_attempt`, `last_event` or `receipt`.
     pub from: String,
     /// The database tables holding this class.
     pub tables: Vec<String>,

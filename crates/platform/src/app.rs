@@ -127,6 +127,7 @@ pub async fn build(
     // Every node delivers webhooks; the store keeps them from sending one twice at once.
     crate::webhooks::worker::spawn(state.clone());
     spawn_signing_key_watch(state.clone());
+    spawn_alert_summaries(state.clone());
     Ok(Platform { state, router })
 }
 
@@ -165,6 +166,21 @@ fn spawn_signing_key_watch(state: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(true) => tracing::info!("signing keys reloaded: a rotated key signs from now on"),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "signing keys not reloaded"),
+            }
+        }
+    })
+}
+
+/// Closes bursts of security alerts (a summary webhook each) on every node; the store sends
+/// each summary once.
+fn spawn_alert_summaries(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::alerts::send_summaries(&state).await {
+                tracing::warn!(error = %e, "security alert summaries not sent; retried in 30 s");
             }
         }
     })

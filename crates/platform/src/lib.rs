@@ -2,6 +2,7 @@
 //! `app` assembles the pieces; `http` holds the cross-cutting middleware; `routes` the
 //! endpoints; `store` the storage seam; `auth`, `crypto` and `idempotency` the promises.
 
+pub mod alerts;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -61,6 +61,7 @@ stored and returned in UTC.";
         (name = "orders", description = "Orders and the kitchen's status machine"),
         (name = "sync", description = "The change feed"),
         (name = "audit", description = "The hash-chained audit trail"),
+        (name = "security", description = "Security alerts for a venue's owners"),
         (name = "integrations", description = "API clients, the OAuth2 client credentials grant, webhooks, publishable keys"),
         (name = "public", description = "A venue's website, with a publishable key (read-only, origin-bound)"),
     )

@@ -51,7 +51,15 @@ export type MockBackend = {
 
 const fail = (code: Code, message: string): AppError => ({ code, message });
 const CHECK_KEYS = new Set(["app_state", "sign_in", "complete_mfa", "sign_out", "save_text_file"]);
-const WEBHOOK_EVENTS = ["booking.created", "booking.updated", "booking.status", "order.created", "order.status", "customer.erased"];
+const WEBHOOK_EVENTS = [
+  "booking.created",
+  "booking.updated",
+  "booking.status",
+  "order.created",
+  "order.status",
+  "customer.erased",
+  "security.alert",
+];
 const PERSON_ONLY = ["members:manage", "roles:manage", "api_clients:manage", "webhooks:manage", "payments:manage"];
 const secret = (prefix: string) => `${prefix}${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 

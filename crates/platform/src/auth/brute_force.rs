@@ -171,6 +171,7 @@ async fn locked_event(state: &AppState, user_id: uuid::Uuid, ip: Option<String>)
     let event =
         crate::store::NewSecurityEvent { user_id, kind: "locked_out", at: state.clock.now(), ip, session_id: None };
     state.store.add_security_event(event).await?;
+    crate::alerts::raise_for_user(state, user_id, crate::alerts::rules::Kind::Lockout).await;
     Ok(())
 }
 

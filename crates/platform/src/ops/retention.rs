@@ -147,6 +147,13 @@ pub const POLICY: &[DataClass] = &[
         description: "Payment-provider events received (event id, kind, order), kept so each is applied once and for reconciliation.",
     },
     DataClass {
+        name: "security_alerts",
+        tables: &["security_alerts"],
+        deletion: Deletion::Delete(Period::Years(1), PruneRule::SecurityAlerts),
+        from: "last_event",
+        description: "Security alerts shown to a venue's owners (kind, when, how many; no personal data).",
+    },
+    DataClass {
         name: "backups",
         tables: &[],
         deletion: Deletion::Files(Period::Days(30)),

@@ -347,10 +347,15 @@ pub async fn refresh(
         RotateOutcome::Rotated { user_id, session_id, token_id, expires_at, .. } => {
             Ok(Json(token_pair(&state, user_id, session_id, token_id, refresh, expires_at)?))
         }
-        RotateOutcome::Reused => Err(ApiError::with_detail(
-            ProblemCode::RefreshTokenReused,
-            "this refresh token was already used; the session has been revoked",
-        )),
+        RotateOutcome::Reused { user_id, revoked_now } => {
+            if revoked_now {
+                crate::alerts::raise_for_user(&state, user_id, crate::alerts::rules::Kind::RefreshTokenReuse).await;
+            }
+            Err(ApiError::with_detail(
+                ProblemCode::RefreshTokenReused,
+                "this refresh token was already used; the session has been revoked",
+            ))
+        }
         RotateOutcome::SessionRevoked => {
             Err(ApiError::with_detail(ProblemCode::SessionRevoked, "this session was signed out or revoked"))
         }

@@ -137,6 +137,7 @@ pub async fn disable_totp(
     }
     require_factor(&state, &user, &body.code, &ip).await?;
     state.store.disable_totp(user.id, event(user.id, "mfa_disabled", &state, &ip, Some(auth.session_id))).await?;
+    crate::alerts::raise_for_user(&state, user.id, crate::alerts::rules::Kind::MfaDisabled).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

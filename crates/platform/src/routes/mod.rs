@@ -1,6 +1,7 @@
 //! HTTP routes, grouped by what they serve. Anonymous and bearer routes are built apart so
 //! authentication and idempotency are layered once, by construction, on every bearer route.
 
+pub mod alerts;
 pub mod auth;
 pub mod integrations;
 pub mod me;
@@ -89,6 +90,7 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(venue_data::feed::changes))
         .routes(routes!(venue_data::audit::list))
         .routes(routes!(venue_data::audit::export))
+        .routes(routes!(alerts::list))
         .routes(routes!(integrations::api_clients::list, integrations::api_clients::create))
         .routes(routes!(integrations::api_clients::delete))
         .routes(routes!(integrations::api_clients::rotate_secret))

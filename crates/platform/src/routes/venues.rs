@@ -298,12 +298,14 @@ pub async fn patch_role(
     may_act_on(&state, &scope, &current, "this role").await?;
     may_change_mfa(&state, &scope, current.require_mfa, role.require_mfa).await?;
     may_grant(&state, &scope, &role).await?;
+    // What the role gains (a widening raises a security alert).
+    let added = PermissionSet(role.permissions.0 & !current.permissions.0).names();
     let audit = scope.audit(
         &state,
         "role.update",
         "role",
         Some(rid.to_string()),
-        json!({ "name": role.name, "permissions": role.permissions.names(), "require_mfa": role.require_mfa }),
+        json!({ "name": role.name, "permissions": role.permissions.names(), "require_mfa": role.require_mfa, "added": added }),
     );
     let stored = state.store.put_role(vid, &role, Some(expected), audit).await?;
     Ok(tagged(stored.version, role_dto(&stored)))
@@ -369,8 +371,15 @@ pub async fn patch_member(
         may_act_on(&state, &scope, current, "this member's role").await?;
         may_change_mfa(&state, &scope, current.require_mfa, new_role.require_mfa).await?;
     }
-    let audit =
-        scope.audit(&state, "member.role_change", "member", Some(uid.to_string()), json!({ "role_id": body.role_id }));
+    // Made an owner: a security alert.
+    let owner = new_role.builtin && new_role.name == BuiltinRole::Owner.name();
+    let audit = scope.audit(
+        &state,
+        "member.role_change",
+        "member",
+        Some(uid.to_string()),
+        json!({ "role_id": body.role_id, "owner": owner }),
+    );
     let m = state.store.set_member_role(vid, uid, body.role_id, expected, audit).await?;
     Ok(tagged(m.version, member_dto(&m)))
 }

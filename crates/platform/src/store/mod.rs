@@ -147,8 +147,9 @@ pub struct RotateRequest {
 pub enum RotateOutcome {
     /// A new token was issued (a normal rotation or a lost-response retry).
     Rotated { user_id: Uuid, session_id: Uuid, token_id: Uuid, expires_at: OffsetDateTime, retried: bool },
-    /// A rotated token was presented: the session has been revoked.
-    Reused,
+    /// A rotated token was presented: the session has been revoked (by this call when
+    /// `revoked_now`).
+    Reused { user_id: Uuid, revoked_now: bool },
     /// The token is current but its session was revoked.
     SessionRevoked,
     /// Unknown or expired.
@@ -251,6 +252,8 @@ pub enum PruneRule {
     WebhookDeliveries,
     /// `payment_events` by `received_at`.
     PaymentEvents,
+    /// `security_alerts` by `last_at`.
+    SecurityAlerts,
 }
 
 /// Wrapped data keys and token-signing keys.
@@ -496,6 +499,45 @@ pub trait AuditFeedStore: Send + Sync + 'static {
     async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>>;
 }
 
+/// An alert about to be raised (see `alerts`).
+#[derive(Debug, Clone)]
+pub struct NewAlert {
+    pub venue_id: Uuid,
+    pub kind: &'static str,
+    pub summary: String,
+    pub at: OffsetDateTime,
+    /// The audit event that raised it, when one did.
+    pub audit_seq: Option<i64>,
+    /// A burst of the kind folds into one alert for this long from its first event.
+    pub window: Duration,
+}
+
+/// A venue's security alert as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecord {
+    pub id: Uuid,
+    pub kind: String,
+    pub summary: String,
+    pub first_at: OffsetDateTime,
+    pub last_at: OffsetDateTime,
+    pub count: i64,
+    pub audit_seq: Option<i64>,
+}
+
+/// Security alerts. Audited venue actions raise theirs inside the audit append (same
+/// transaction); account events through [`AlertStore::raise_alert`].
+#[async_trait]
+pub trait AlertStore: Send + Sync + 'static {
+    /// Folds into the open alert of its kind, or makes a new one and puts its
+    /// `security.alert` event in the outbox, in one transaction. Whether it was new.
+    async fn raise_alert(&self, alert: &NewAlert) -> StoreResult<bool>;
+    /// Newest first.
+    async fn alerts(&self, venue_id: Uuid, limit: u32) -> StoreResult<Vec<AlertRecord>>;
+    /// Closes every burst that began before `closed_before`: one summary event for each
+    /// with more than one event, sent once even with several nodes. How many were sent.
+    async fn summarize_alerts(&self, closed_before: OffsetDateTime, now: OffsetDateTime) -> StoreResult<usize>;
+}
+
 /// What a venue connects: API clients. Writes are audited in their transaction.
 #[async_trait]
 pub trait IntegrationStore: Send + Sync + 'static {
@@ -576,12 +618,28 @@ pub trait IntegrationStore: Send + Sync + 'static {
 
 /// Every area: what a backend implements and what the platform holds.
 pub trait Store:
-    Lifecycle + KeyStore + IdentityStore + GuardStore + TeamStore + DocumentStore + AuditFeedStore + IntegrationStore
+    Lifecycle
+    + KeyStore
+    + IdentityStore
+    + GuardStore
+    + TeamStore
+    + DocumentStore
+    + AuditFeedStore
+    + IntegrationStore
+    + AlertStore
 {
 }
 
 impl<
-    T: Lifecycle + KeyStore + IdentityStore + GuardStore + TeamStore + DocumentStore + AuditFeedStore + IntegrationStore,
+    T: Lifecycle
+        + KeyStore
+        + IdentityStore
+        + GuardStore
+        + TeamStore
+        + DocumentStore
+        + AuditFeedStore
+        + IntegrationStore
+        + AlertStore,
 > Store for T
 {
 }

@@ -86,6 +86,7 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
         (Method::GET, format!("/v1/venues/{bv}/changes"), None),
         (Method::GET, format!("/v1/venues/{bv}/audit"), None),
         (Method::GET, format!("/v1/venues/{bv}/audit/export?format=jsonl"), None),
+        (Method::GET, format!("/v1/venues/{bv}/alerts"), None),
         (Method::GET, format!("/v1/venues/{bv}/api-clients"), None),
         (
             Method::POST,

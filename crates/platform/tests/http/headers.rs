@@ -170,6 +170,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("get", "/v1/venues/{vid}/changes", true),
     ("get", "/v1/venues/{vid}/audit", true),
     ("get", "/v1/venues/{vid}/audit/export", true),
+    ("get", "/v1/venues/{vid}/alerts", true),
     ("post", "/v1/oauth/token", false),
     ("get", "/v1/venues/{vid}/api-clients", true),
     ("post", "/v1/venues/{vid}/api-clients", true),

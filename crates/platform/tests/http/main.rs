@@ -5,6 +5,7 @@
 
 mod common;
 
+mod alerts;
 mod api_clients;
 mod audit_trail;
 mod backup;

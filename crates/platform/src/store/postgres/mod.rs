@@ -26,6 +26,7 @@ use uuid::Uuid;
 use super::*;
 use crate::auth::refresh_rotation::{self, Decision, PresentedToken};
 
+mod alerts;
 mod integrations;
 mod retention;
 pub mod roles;
@@ -298,7 +299,7 @@ impl PgStore {
                     Self::event(&mut tx, &event).await?;
                 }
                 tx.commit().await?;
-                Ok(RotateOutcome::Reused)
+                Ok(RotateOutcome::Reused { user_id, revoked_now: revoked > 0 })
             }
             Decision::Rotate | Decision::RetrySameRotation => {
                 let retried = decision == Decision::RetrySameRotation;
@@ -1271,6 +1272,21 @@ impl AuditFeedStore for PgStore {
 
     async fn audit_events(&self, venue_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<StoredAuditEvent>> {
         venue::audit_events(self, venue_id, query).await
+    }
+}
+
+#[async_trait]
+impl AlertStore for PgStore {
+    async fn raise_alert(&self, alert: &NewAlert) -> StoreResult<bool> {
+        retrying(|| alerts::raise(self, alert)).await
+    }
+
+    async fn alerts(&self, venue_id: Uuid, limit: u32) -> StoreResult<Vec<AlertRecord>> {
+        alerts::list(self, venue_id, limit).await
+    }
+
+    async fn summarize_alerts(&self, closed_before: OffsetDateTime, now: OffsetDateTime) -> StoreResult<usize> {
+        retrying(|| alerts::summarize(self, closed_before, now)).await
     }
 }
 

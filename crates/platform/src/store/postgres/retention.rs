@@ -32,6 +32,7 @@ fn statements(rule: PruneRule) -> &'static [&'static str] {
             &["DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND last_at <= $1"]
         }
         PruneRule::PaymentEvents => &["DELETE FROM payment_events WHERE received_at <= $1"],
+        PruneRule::SecurityAlerts => &["DELETE FROM security_alerts WHERE last_at <= $1"],
     }
 }
 

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::*;
 use crate::auth::refresh_rotation::{self, Decision, PresentedToken};
 
+mod alerts;
 mod integrations;
 mod retention;
 mod venue;
@@ -475,7 +476,7 @@ impl IdentityStore for SqliteStore {
                     Self::event(&mut tx, &event).await?;
                 }
                 tx.commit().await?;
-                Ok(RotateOutcome::Reused)
+                Ok(RotateOutcome::Reused { user_id, revoked_now: revoked > 0 })
             }
             Decision::Rotate | Decision::RetrySameRotation => {
                 let retried = decision == Decision::RetrySameRotation;
@@ -1182,6 +1183,21 @@ impl SqliteStore {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl AlertStore for SqliteStore {
+    async fn raise_alert(&self, alert: &NewAlert) -> StoreResult<bool> {
+        alerts::raise(self, alert).await
+    }
+
+    async fn alerts(&self, venue_id: Uuid, limit: u32) -> StoreResult<Vec<AlertRecord>> {
+        alerts::list(self, venue_id, limit).await
+    }
+
+    async fn summarize_alerts(&self, closed_before: OffsetDateTime, now: OffsetDateTime) -> StoreResult<usize> {
+        alerts::summarize(self, closed_before, now).await
     }
 }
 

@@ -58,6 +58,17 @@ pub(super) async fn append_audit_tx(tx: &mut Tx<'_>, d: &AuditDraft) -> StoreRes
     .bind(&hash)
     .execute(&mut **tx)
     .await?;
+    if let Some(kind) = crate::alerts::rules::from_audit(d) {
+        let alert = NewAlert {
+            venue_id: d.venue_id,
+            kind: kind.name(),
+            summary: kind.summary().into(),
+            at: d.at,
+            audit_seq: Some(seq),
+            window: crate::alerts::WINDOW,
+        };
+        super::alerts::raise_tx(tx, &alert).await?;
+    }
     Ok(seq)
 }
 
@@ -534,12 +545,14 @@ pub(super) async fn accept_invitation(
         .execute(&mut *tx)
         .await?;
     append_change_tx(&mut tx, venue_id, "member", user_id, "upsert").await?;
-    audit.venue_id = venue_id;
-    audit.target_id = Some(invitation_id);
-    append_audit_tx(&mut tx, &audit).await?;
     let sql = sqlx::AssertSqlSafe(format!("{VENUE_ROLE_SELECT} WHERE m.venue_id = ? AND m.user_id = ?"));
     let r = sqlx::query(sql).bind(venue_id.to_string()).bind(user_id.to_string()).fetch_one(&mut *tx).await?;
     let out = (venue_from_row(&r, "v_")?, role_from_row(&r, "r_")?);
+    audit.venue_id = venue_id;
+    audit.target_id = Some(invitation_id);
+    // Joining as an owner raises a security alert.
+    audit.details["owner"] = serde_json::json!(out.1.builtin && out.1.name == BuiltinRole::Owner.name());
+    append_audit_tx(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(out)
 }
