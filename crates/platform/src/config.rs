@@ -109,6 +109,15 @@ pub enum KeysCommand {
     /// key file where every node's --master-key-file points (running nodes re-read it) and
     /// take the old one off the servers: it opens nothing in the live database any more
     /// (keep it offline until every backup taken before the rotation has expired).
+    /// A new data key version for one venue; everything sealed under older versions is
+    /// re-sealed under it while the platform keeps serving (older versions stay readable:
+    /// the audit trail's sealed personal data names its version).
+    RotateVenue {
+        #[command(flatten)]
+        ops: OpsArgs,
+        #[arg(long)]
+        venue: uuid::Uuid,
+    },
     RotateMaster {
         #[command(flatten)]
         ops: OpsArgs,

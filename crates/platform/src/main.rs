@@ -54,6 +54,30 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Keys(KeysCommand::RotateVenue { ops, venue }) => {
+            use venuedesk_platform::ops::keys::{self, KeyOpsError};
+            let store = open_operating_store(&ops.db).await?;
+            let master = MasterKey::load(&ops.master_key_file)?;
+            let ring = venuedesk_platform::crypto::KeyRing::new(master, store.clone());
+            let settle = venuedesk_platform::crypto::key_ring::VENUE_VERSIONS_TTL + std::time::Duration::from_secs(1);
+            let progress = |line: &str| println!("{line}");
+            match keys::rotate_venue(store.as_ref(), &ring, venue, time::OffsetDateTime::now_utc(), settle, &progress)
+                .await
+            {
+                Ok(r) => {
+                    println!(
+                        "venue {venue}: data key version {} seals from now on; {} value(s) re-sealed",
+                        r.version, r.resealed
+                    );
+                    Ok(())
+                }
+                Err(e @ KeyOpsError::UnknownVenue(_)) => {
+                    eprintln!("venuedesk-platform: {e}; nothing was changed");
+                    std::process::exit(3);
+                }
+                Err(e) => Err(e).context("rotating the venue's data key"),
+            }
+        }
         Command::Keys(KeysCommand::RotateMaster { ops, new_key_file }) => {
             let store = open_operating_store(&ops.db).await?;
             let old = MasterKey::load(&ops.master_key_file)?;

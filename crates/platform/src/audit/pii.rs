@@ -26,6 +26,7 @@ pub fn is_subject_scope(scope: &str) -> bool {
 pub fn belongs_to(scope: &str, venue_id: uuid::Uuid) -> bool {
     let v = venue_id.to_string();
     scope == format!("venue:{v}")
+        || scope.starts_with(&format!("venue:{v}#"))
         || scope.starts_with(&format!("customer:{v}:"))
         || scope.starts_with(&format!("booking:{v}:"))
 }

@@ -23,6 +23,8 @@ pub enum KeyOpsError {
     SameMaster,
     #[error("new keys were being made during the rotation; run it again")]
     Busy,
+    #[error("no venue with id {0}")]
+    UnknownVenue(uuid::Uuid),
     #[error("{0}")]
     Signing(String),
     #[error(transparent)]
@@ -90,4 +92,82 @@ pub async fn opens(store: &dyn Store, master: &MasterKey) -> Result<bool, KeyOps
         Some(wrapped) => master.unwrap_key(PLATFORM_SCOPE, &wrapped).is_ok(),
         None => false,
     })
+}
+
+/// What `keys rotate-venue` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VenueRotation {
+    pub version: u32,
+    pub resealed: usize,
+}
+
+/// A new data key version for the venue: it seals from now on (every node within
+/// [`crate::crypto::key_ring::VENUE_VERSIONS_TTL`]); after waiting `settle` for that, everything sealed under older
+/// versions is re-sealed under it. Older versions stay, so nothing is unreadable at any
+/// moment — the audit trail's sealed personal data names the version that sealed it and is
+/// never rewritten.
+pub async fn rotate_venue(
+    store: &dyn Store,
+    keys: &KeyRing,
+    venue_id: uuid::Uuid,
+    now: OffsetDateTime,
+    settle: std::time::Duration,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<VenueRotation, KeyOpsError> {
+    use crate::crypto::key_ring::venue_version;
+    use crate::store::SealedField;
+    if store.venue(venue_id).await?.is_none() {
+        return Err(KeyOpsError::UnknownVenue(venue_id));
+    }
+    let base = crate::audit::pii::venue_scope(venue_id);
+    keys.key(&base).await?;
+    let version = store.data_key_versions(&base).await?.iter().map(|s| venue_version(s)).max().unwrap_or(1) + 1;
+    keys.key(&format!("{base}#{version}")).await?;
+    keys.forget_venue_versions(venue_id);
+    progress(&format!("version {version} made; waiting {} s for every node to seal with it", settle.as_secs()));
+    tokio::time::sleep(settle).await;
+    let mut resealed = 0;
+    // A value written meanwhile by a node still on the old version is caught by a later pass.
+    for _ in 0..5 {
+        keys.forget_venue_versions(venue_id);
+        let ring = keys.venue(venue_id).await?;
+        let mut batch = Vec::new();
+        for v in store.venue_sealed(venue_id).await? {
+            let aad = match v.field {
+                SealedField::Doc => crate::domain::sealed::doc_aad(venue_id, v.id),
+                SealedField::WebhookSecret | SealedField::WebhookPreviousSecret => {
+                    crate::routes::integrations::webhooks::secret_aad(venue_id, v.id)
+                }
+                SealedField::PaymentSecret => crate::routes::integrations::payments::secret_aad(venue_id),
+            };
+            if ring.is_current(aad.as_bytes(), &v.sealed) {
+                continue;
+            }
+            let plain = ring.open(aad.as_bytes(), &v.sealed)?;
+            let fresh = ring.seal(aad.as_bytes(), &plain)?;
+            batch.push((v, fresh));
+        }
+        if batch.is_empty() {
+            break;
+        }
+        for chunk in batch.chunks(500) {
+            resealed += store.replace_sealed(venue_id, chunk).await?;
+            progress(&format!("re-sealed {resealed} value(s)"));
+        }
+    }
+    store
+        .append_audit(crate::audit::AuditDraft {
+            venue_id,
+            id: uuid::Uuid::now_v7(),
+            at: now,
+            actor: crate::audit::Actor::System,
+            action: "keys.rotate_venue".into(),
+            target_type: "venue".into(),
+            target_id: Some(venue_id.to_string()),
+            request_id: None,
+            ip: None,
+            details: json!({ "version": version, "resealed": resealed }),
+        })
+        .await?;
+    Ok(VenueRotation { version, resealed })
 }

@@ -433,7 +433,7 @@ pub async fn create_invitation(
         expires_at: now + INVITATION_TTL,
         created_at: now,
     };
-    let sealed_email = sealed::pii(&state, &crate::audit::pii::venue_scope(vid), &email).await?;
+    let sealed_email = sealed::venue_pii(&state, vid, &email).await?;
     let audit = scope.audit(
         &state,
         "invitation.create",

@@ -215,6 +215,26 @@ pub trait Lifecycle: Send + Sync + 'static {
     async fn delivery_queue(&self) -> StoreResult<(i64, i64)>;
 }
 
+/// Where a venue keeps a value sealed with its data key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedField {
+    /// `docs.data_enc` of the document `id`.
+    Doc,
+    /// `webhook_endpoints.secret_enc` of the endpoint `id`.
+    WebhookSecret,
+    /// `webhook_endpoints.previous_secret_enc` of the endpoint `id`.
+    WebhookPreviousSecret,
+    /// `payment_settings.webhook_secret_enc` (`id` is the venue's).
+    PaymentSecret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedValue {
+    pub field: SealedField,
+    pub id: Uuid,
+    pub sealed: Vec<u8>,
+}
+
 /// A node's database connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolStats {
@@ -266,6 +286,13 @@ pub trait KeyStore: Send + Sync + 'static {
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
     /// Every wrapped data key: (scope, wrapped).
     async fn data_keys_all(&self) -> StoreResult<Vec<(String, Vec<u8>)>>;
+    /// The scopes of `base` and its later versions (`base#2`, `base#3`…), any order.
+    async fn data_key_versions(&self, base: &str) -> StoreResult<Vec<String>>;
+    /// Everything a venue sealed with its data key (documents, webhook and payment secrets).
+    async fn venue_sealed(&self, venue_id: Uuid) -> StoreResult<Vec<SealedValue>>;
+    /// Replaces each value that still holds what was read (a value changed meanwhile is
+    /// left alone), in one transaction; how many were replaced.
+    async fn replace_sealed(&self, venue_id: Uuid, values: &[(SealedValue, Vec<u8>)]) -> StoreResult<usize>;
     /// Replaces every wrapped data key in one transaction: each `(scope, old, new)` must
     /// still hold `old`, and no other key may exist (a key made meanwhile, still wrapped
     /// under the old master, would be lost): otherwise `Conflict` and nothing changes.

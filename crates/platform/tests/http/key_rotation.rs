@@ -207,3 +207,130 @@ async fn rotate_master_rewraps_every_data_key_and_the_old_file_opens_nothing() {
     let verify = run(&["audit", "verify", "--database", p.db_url(), "--venue", &t.vid]);
     assert!(verify.status.success(), "{}", text(&verify));
 }
+
+#[tokio::test]
+async fn rotate_venue_reseals_everything_while_the_venue_keeps_working() {
+    use venuedesk_platform::crypto::key_ring::VENUE_VERSIONS_TTL;
+    let p = TestPlatform::start_with(crate::webhooks::allow_private()).await;
+    let t = p.team("venuekey", 1000).await;
+    let other = p.team("venuekey-other", 10).await;
+    let owner = t.owner().to_string();
+    let rx = venuedesk_test_support::Receiver::start().await;
+    let hook = crate::webhooks::add_webhook(&p, &t, &rx.url, &["booking.created"]).await;
+    let res = p
+        .send(
+            Method::PUT,
+            &t.path("/payments"),
+            &owner,
+            Some(json!({"provider": "stripe", "webhook_secret": crate::payments::SECRET})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let customer =
+        p.post_ok(&t.path("/customers"), &owner, json!({"name": "Vera Version", "email": "vera@example.com"})).await;
+    for i in 0..20 {
+        p.post_ok(
+            &t.path("/bookings"),
+            &owner,
+            crate::venue_fixture::booking(&format!("Guest {i}"), 2, &crate::venue_fixture::in_hours(5 + i)),
+        )
+        .await;
+    }
+    let vid: uuid::Uuid = t.vid.parse().unwrap();
+    let before = p.state.store.venue_sealed(vid).await.unwrap();
+    assert_eq!(before.len(), 23, "20 bookings, a customer, the webhook secret and the payment secret");
+    let other_before = p.state.store.venue_sealed(other.vid.parse().unwrap()).await.unwrap();
+
+    // The venue keeps working while the rotation runs: reads and writes all succeed.
+    let master = p.dir.path().join("master.key");
+    let (url, key) = (p.db_url().to_string(), master.to_str().unwrap().to_string());
+    let vid_s = t.vid.clone();
+    let rotation = tokio::task::spawn_blocking(move || {
+        run(&["keys", "rotate-venue", "--database", &url, "--master-key-file", &key, "--venue", &vid_s])
+    });
+    let mut i = 0;
+    while !rotation.is_finished() {
+        let list = p.get_ok(&t.path("/bookings?from=2000-01-01&to=2100-01-01&limit=200"), &owner).await;
+        assert!(list["items"].as_array().unwrap().len() >= 20);
+        let read = p.get_ok(&t.path(&format!("/customers/{}", customer["id"].as_str().unwrap())), &owner).await;
+        assert_eq!(read["email"], "vera@example.com");
+        p.post_ok(
+            &t.path("/bookings"),
+            &owner,
+            crate::venue_fixture::booking(&format!("During {i}"), 1, &crate::venue_fixture::in_hours(40 + i)),
+        )
+        .await;
+        i += 1;
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+    }
+    let out = rotation.await.unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("data key version 2 seals from now on"), "{}", text(&out));
+    assert!(i >= 10, "the rotation waited for the nodes ({i} rounds of reads and writes ran alongside)");
+
+    // Everything of the venue now opens with version 2 and no longer with version 1.
+    let v1 = p.state.keys.key(&format!("venue:{vid}")).await.unwrap();
+    let v2 = p.state.keys.existing(&format!("venue:{vid}#2")).await.unwrap().expect("version 2 stored");
+    let aad = |v: &venuedesk_platform::store::SealedValue| match v.field {
+        venuedesk_platform::store::SealedField::Doc => venuedesk_platform::domain::sealed::doc_aad(vid, v.id),
+        venuedesk_platform::store::SealedField::PaymentSecret => {
+            venuedesk_platform::routes::integrations::payments::secret_aad(vid)
+        }
+        _ => venuedesk_platform::routes::integrations::webhooks::secret_aad(vid, v.id),
+    };
+    let after = p.state.store.venue_sealed(vid).await.unwrap();
+    assert!(after.len() >= before.len() + 10);
+    for v in &after {
+        assert!(v2.open(aad(v).as_bytes(), &v.sealed).is_ok(), "{:?} {} opens with version 2", v.field, v.id);
+        assert!(v1.open(aad(v).as_bytes(), &v.sealed).is_err(), "{:?} {} no longer with version 1", v.field, v.id);
+    }
+    assert_eq!(
+        p.state.store.venue_sealed(other.vid.parse().unwrap()).await.unwrap(),
+        other_before,
+        "another venue is untouched"
+    );
+
+    // The running node (not restarted) seals new data with version 2…
+    tokio::time::sleep(VENUE_VERSIONS_TTL).await;
+    let fresh = p
+        .post_ok(
+            &t.path("/bookings"),
+            &owner,
+            crate::venue_fixture::booking("After", 2, &crate::venue_fixture::in_hours(90)),
+        )
+        .await;
+    let sealed = p.state.store.venue_sealed(vid).await.unwrap();
+    let stored = sealed.iter().find(|v| v.id.to_string() == fresh["id"].as_str().unwrap()).unwrap();
+    assert!(v2.open(aad(stored).as_bytes(), &stored.sealed).is_ok());
+    // …its webhooks still sign with the re-sealed secret, its payment secret still verifies…
+    let got = rx.wait_for(1).await;
+    assert!(got.iter().all(|r| venuedesk_test_support::verifies(hook["secret"].as_str().unwrap(), r) >= 1));
+    let order = crate::payments::order(&p, &t, Some("required")).await;
+    let paid = crate::payments::event("evt_after_rotation", "payment_intent.succeeded", order["id"].as_str().unwrap());
+    let sig = crate::payments::stripe_signature(crate::payments::SECRET, p.state.clock.now().unix_timestamp(), &paid);
+    assert_eq!(crate::payments::send(&p, &t.vid, &paid, Some(sig)).await.status(), StatusCode::OK);
+    // …and the audit trail's personal data sealed under version 1 still reads (CSV export).
+    let csv = p
+        .req(Method::GET, &t.path("/audit/export?format=csv"))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("venuekey-kitchen@example.com"), "invitation emails sealed before the rotation");
+    let audit = p.get_ok(&t.path("/audit?action=keys.rotate_venue"), &owner).await;
+    assert_eq!(audit["items"][0]["details"]["version"], 2);
+    let out = run(&[
+        "keys",
+        "rotate-venue",
+        "--database",
+        p.db_url(),
+        "--master-key-file",
+        master.to_str().unwrap(),
+        "--venue",
+        &uuid::Uuid::new_v4().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+}

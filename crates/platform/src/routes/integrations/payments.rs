@@ -16,7 +16,7 @@ use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::Order;
 use venuedesk_api::{Problem, ProblemCode};
 
-use crate::audit::{Actor, AuditDraft, pii};
+use crate::audit::{Actor, AuditDraft};
 use crate::auth::context::Caller;
 use crate::domain::access::authorize;
 use crate::domain::sealed;
@@ -31,7 +31,7 @@ use crate::store::{DocWrite, DomainError, Entity, PaymentEventRecord, PaymentSet
 /// How old a signed event may be (Stripe's default tolerance).
 pub const TOLERANCE_SECS: i64 = 300;
 
-fn secret_aad(venue_id: Uuid) -> String {
+pub fn secret_aad(venue_id: Uuid) -> String {
     format!("payment-webhook-secret:{venue_id}")
 }
 
@@ -87,7 +87,7 @@ pub async fn put(
             "must be the provider's signing secret (16-256 visible characters)",
         ));
     }
-    let key = state.keys.key(&pii::venue_scope(vid)).await?;
+    let key = state.keys.venue(vid).await?;
     let record = PaymentSettingsRecord {
         venue_id: vid,
         provider: body.provider.clone(),
@@ -189,7 +189,7 @@ pub async fn webhook(
     let refused =
         || ApiError::with_detail(ProblemCode::BadRequest, "the Stripe-Signature is missing, wrong or too old");
     let settings = state.store.payment_settings(vid).await?.ok_or_else(refused)?;
-    let key = state.keys.key(&pii::venue_scope(vid)).await?;
+    let key = state.keys.venue(vid).await?;
     let secret = key.open(secret_aad(vid).as_bytes(), &settings.webhook_secret_enc)?;
     let secret = std::str::from_utf8(&secret).map_err(ApiError::internal)?;
     let header = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).ok_or_else(refused)?;

@@ -12,7 +12,6 @@ use venuedesk_api::integrations::{NewWebhook, Webhook, WebhookCreated, WebhookDe
 use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::Page;
 
-use crate::audit::pii;
 use crate::auth::context::Caller;
 use crate::domain::access::{VenueScope, authorize, not_found};
 use crate::error::{ApiError, ApiResult};
@@ -25,19 +24,19 @@ use crate::store::{DeliveryRecord, WebhookRecord};
 use crate::webhooks::events::EVENT_TYPES;
 use crate::webhooks::{SECRET_OVERLAP, signature, target};
 
-fn secret_aad(venue_id: Uuid, id: Uuid) -> String {
+pub fn secret_aad(venue_id: Uuid, id: Uuid) -> String {
     format!("webhook-secret:{venue_id}:{id}")
 }
 
 /// Seals a signing secret with the venue's data key, bound to the endpoint.
 pub async fn seal_secret(state: &AppState, venue_id: Uuid, id: Uuid, secret: &str) -> ApiResult<Vec<u8>> {
-    let key = state.keys.key(&pii::venue_scope(venue_id)).await?;
+    let key = state.keys.venue(venue_id).await?;
     Ok(key.seal(secret_aad(venue_id, id).as_bytes(), secret.as_bytes())?)
 }
 
 /// The endpoint's signing secrets now: the current one, and the previous one during the overlap.
 pub async fn open_secrets(state: &AppState, w: &WebhookRecord) -> ApiResult<Vec<zeroize::Zeroizing<String>>> {
-    let key = state.keys.key(&pii::venue_scope(w.venue_id)).await?;
+    let key = state.keys.venue(w.venue_id).await?;
     let aad = secret_aad(w.venue_id, w.id);
     let open = |sealed: &[u8]| -> ApiResult<zeroize::Zeroizing<String>> {
         let plain = key.open(aad.as_bytes(), sealed)?;

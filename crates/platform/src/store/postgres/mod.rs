@@ -28,6 +28,7 @@ use crate::auth::refresh_rotation::{self, Decision, PresentedToken};
 
 mod alerts;
 mod integrations;
+mod resealing;
 mod retention;
 pub mod roles;
 mod venue;
@@ -530,6 +531,22 @@ impl KeyStore for PgStore {
             .await
             .map_err(conflict_or)?;
         Ok(())
+    }
+
+    async fn data_key_versions(&self, base: &str) -> StoreResult<Vec<String>> {
+        // A uuid holds no LIKE wildcard, so the pattern matches only `base#…`.
+        Ok(sqlx::query_scalar("SELECT scope FROM data_keys WHERE scope = $1 OR scope LIKE $1 || '#%'")
+            .bind(base)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn venue_sealed(&self, venue_id: Uuid) -> StoreResult<Vec<SealedValue>> {
+        resealing::venue_sealed(self, venue_id).await
+    }
+
+    async fn replace_sealed(&self, venue_id: Uuid, values: &[(SealedValue, Vec<u8>)]) -> StoreResult<usize> {
+        retrying(|| resealing::replace_sealed(self, venue_id, values)).await
     }
 
     async fn data_keys_all(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
