@@ -36,6 +36,8 @@ const COMMANDS: &[&str] = &[
     "revoke_session",
     "change_password",
     "save_text_file",
+    "security_alerts",
+    "mark_alerts_seen",
     "integrations",
     "create_api_client",
     "rotate_api_client_secret",

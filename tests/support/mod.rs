@@ -205,7 +205,8 @@ impl App {
     }
 
     pub async fn nav(&self, name: &str) {
-        self.click(self.find(&format!("//nav//a[normalize-space(.)='{name}']")).await).await;
+        // The link's own text, not a badge inside it (Security shows unseen alerts).
+        self.click(self.find(&format!("//nav//a[normalize-space(text()[1])='{name}']")).await).await;
     }
 
     pub async fn nav_links(&self) -> Vec<String> {

@@ -3,6 +3,7 @@
 //! as `{code, message}`. The Tauri shell only forwards commands here, so all of it is
 //! tested headless against a live platform.
 
+pub mod alerts;
 pub mod audit;
 pub mod bookings;
 pub mod config;

@@ -471,3 +471,35 @@ pub struct IntegrationsView {
     /// What the user may give an API client: their own permissions, less the person-only ones.
     pub client_permissions: Vec<String>,
 }
+
+/// One security alert, as Security › Alerts shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AlertView {
+    pub id: String,
+    pub kind: String,
+    /// What happened, for people ("Audit trail exported").
+    pub title: String,
+    pub summary: String,
+    /// The first event of the burst (RFC 3339).
+    pub at: String,
+    pub last_at: String,
+    pub count: i64,
+    /// The audit event to look up, when an audited action raised it.
+    pub audit_seq: Option<i64>,
+    /// Newer than what this person last looked at on this computer.
+    pub unseen: bool,
+}
+
+/// Security › Alerts. `items` is null when the user's role does not see alerts
+/// (`settings:manage`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AlertsView {
+    pub items: Option<Vec<AlertView>>,
+    /// How many are unseen: the badge.
+    pub unseen: u32,
+    /// When the list was read from the platform (RFC 3339); offline, the last read here.
+    pub read_at: Option<String>,
+    pub offline: bool,
+}

@@ -2,7 +2,7 @@
 
 use tauri::WebviewWindow;
 use venuedesk_console_app::files::Saved;
-use venuedesk_console_app::views::{SessionView, TotpEnrollment};
+use venuedesk_console_app::views::{AlertsView, SessionView, TotpEnrollment};
 use venuedesk_console_app::{AppError, security};
 
 use super::{Con, ask_where};
@@ -44,4 +44,15 @@ pub async fn save_text_file(window: WebviewWindow, contents: String) -> Result<S
         return Ok(Saved::Cancelled);
     };
     security::save_text_file(&path, &contents).map(Saved::Saved)
+}
+
+/// Security › Alerts (those who manage the venue's settings).
+#[tauri::command]
+pub async fn security_alerts(c: Con<'_>) -> Result<AlertsView, AppError> {
+    c.security_alerts().await
+}
+
+#[tauri::command]
+pub async fn mark_alerts_seen(c: Con<'_>) -> Result<(), AppError> {
+    c.mark_alerts_seen()
 }

@@ -79,6 +79,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         account::revoke_session,
         account::change_password,
         account::save_text_file,
+        account::security_alerts,
+        account::mark_alerts_seen,
         integrations::integrations,
         integrations::create_api_client,
         integrations::rotate_api_client_secret,

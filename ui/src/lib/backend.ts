@@ -31,6 +31,7 @@ import type { RoleInput } from "./bindings/RoleInput";
 import type { RoleView } from "./bindings/RoleView";
 import type { Saved } from "./bindings/Saved";
 import type { SessionView } from "./bindings/SessionView";
+import type { AlertsView } from "./bindings/AlertsView";
 import type { SignInOutcome } from "./bindings/SignInOutcome";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TotpEnrollment } from "./bindings/TotpEnrollment";
@@ -128,6 +129,9 @@ export const listSessions = () => call<SessionView[]>("list_sessions");
 export const revokeSession = (id: string) => call<null>("revoke_session", { id });
 export const changePassword = (current: string, next: string) =>
   call<null>("change_password", { current, next });
+/** Security › Alerts (settings:manage); `items` null for other roles. */
+export const securityAlerts = () => call<AlertsView>("security_alerts");
+export const markAlertsSeen = () => call<null>("mark_alerts_seen");
 /** Rust opens the save dialog; resolves to the path written, or `cancelled`. */
 export const saveTextFile = (contents: string) => call<Saved<string>>("save_text_file", { contents });
 

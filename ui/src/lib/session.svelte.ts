@@ -5,10 +5,12 @@ import type { AppState } from "./bindings/AppState";
 import type { Code } from "./bindings/Code";
 import { toAppError } from "./backend";
 
-export const session = $state<{ state: AppState | null; notice: string | null; synced: number }>({
+export const session = $state<{ state: AppState | null; notice: string | null; synced: number; alertsUnseen: number }>({
   state: null,
   notice: null,
   synced: 0,
+  // Security › Alerts not yet looked at (the nav badge); 0 for roles without alerts.
+  alertsUnseen: 0,
 });
 
 // Typed as Code (generated from Rust): a misspelt code fails `npm run check`.

@@ -84,6 +84,13 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
   let members: MemberView[] = MEMBERS.map((m) => ({ ...m }));
   let roles: RoleView[] = ROLES.map((r) => ({ ...r, permissions: [...r.permissions] }));
   let sessions = initialSessions();
+  let alertsSeenAt = "";
+  const alerts = [
+    { id: "al-2", kind: "audit_exported", title: "Audit trail exported", summary: "The audit trail was exported",
+      at: "2026-12-02T21:40:00.000Z", last_at: "2026-12-02T21:44:00.000Z", count: 3, audit_seq: 88 },
+    { id: "al-1", kind: "lockout", title: "Account locked out", summary: "A team member's account was locked after repeated failed sign-ins",
+      at: "2026-12-01T08:05:00.000Z", last_at: "2026-12-01T08:05:00.000Z", count: 1, audit_seq: null },
+  ];
   const integrationsReadAt = new Date(Date.now() - 3_600_000).toISOString();
   let apiClients: ApiClientView[] = [{
     id: "ac-1", client_id: "ac-1", name: "Till in the bar", permissions: ["orders:read", "orders:write"],
@@ -372,6 +379,14 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
         state.mfa_enabled = false;
         return null;
       case "list_sessions": return structuredClone(sessions);
+      case "security_alerts": {
+        if (!permissions.includes("settings:manage")) return { items: null, unseen: 0, read_at: null, offline: false };
+        const items = alerts.map((x) => ({ ...x, unseen: x.last_at > alertsSeenAt }));
+        return { items, unseen: items.filter((x) => x.unseen).length, read_at: new Date().toISOString(), offline: false };
+      }
+      case "mark_alerts_seen":
+        alertsSeenAt = alerts.map((x) => x.last_at).sort().at(-1) ?? "";
+        return null;
       case "revoke_session": sessions = sessions.filter((s) => s.id !== a.id); return null;
       case "change_password":
         if (a.current !== "correct horse") throw fail("invalid_credentials", "Current password is wrong.");

@@ -22,6 +22,10 @@ pub enum Snapshot {
     /// One webhook endpoint's delivery log (its first page).
     Deliveries(uuid::Uuid),
     Payments,
+    /// The venue's security alerts (Security › Alerts).
+    Alerts,
+    /// The newest alert event this person has looked at on this computer (the badge).
+    AlertsSeen,
 }
 
 const PREFIX: &str = "snapshot:";
@@ -34,6 +38,8 @@ impl Snapshot {
             Snapshot::Webhooks => format!("{PREFIX}webhooks"),
             Snapshot::Deliveries(id) => format!("{DELIVERIES_PREFIX}{id}:deliveries"),
             Snapshot::Payments => format!("{PREFIX}payments"),
+            Snapshot::Alerts => format!("{PREFIX}alerts"),
+            Snapshot::AlertsSeen => format!("{PREFIX}alerts_seen"),
         }
     }
 
@@ -43,6 +49,7 @@ impl Snapshot {
             Snapshot::ApiClients | Snapshot::PublicKeys => Permission::ApiClientsManage,
             Snapshot::Webhooks | Snapshot::Deliveries(_) => Permission::WebhooksManage,
             Snapshot::Payments => Permission::PaymentsManage,
+            Snapshot::Alerts | Snapshot::AlertsSeen => Permission::SettingsManage,
         }
     }
 
@@ -52,6 +59,7 @@ impl Snapshot {
             Permission::ApiClientsManage => (&["snapshot:api_clients", "snapshot:public_keys"], None),
             Permission::WebhooksManage => (&["snapshot:webhooks"], Some(DELIVERIES_PREFIX)),
             Permission::PaymentsManage => (&["snapshot:payments"], None),
+            Permission::SettingsManage => (&["snapshot:alerts", "snapshot:alerts_seen"], None),
             _ => (&[], None),
         }
     }
@@ -106,7 +114,12 @@ impl Cache {
     /// Deletes every snapshot whose permission the user no longer holds (called when the
     /// permissions are refreshed).
     pub fn forget_unreadable_snapshots(&self) -> Result<(), CoreError> {
-        for p in [Permission::ApiClientsManage, Permission::WebhooksManage, Permission::PaymentsManage] {
+        for p in [
+            Permission::ApiClientsManage,
+            Permission::WebhooksManage,
+            Permission::PaymentsManage,
+            Permission::SettingsManage,
+        ] {
             if self.may(p)? {
                 continue;
             }
