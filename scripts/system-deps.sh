@@ -8,9 +8,10 @@ set -euo pipefail
 # The PostgreSQL backend: PostgreSQL 15 for the throwaway clusters of scripts/pg-cluster.sh
 # (installing it may start Debian's own cluster on 5432; it is never used) and HAProxy for
 # scripts/load-balancer-check.sh. Operations: Debian's `age` opens our backups in the tests;
-# pgBackRest for the point-in-time recovery drill (scripts/pitr-cluster.sh).
+# pgBackRest for the point-in-time recovery drill (scripts/pitr-cluster.sh); Patroni and etcd
+# for the failover drill (scripts/ha-cluster.sh).
 VENUEDESK_APT_PACKAGES=(build-essential pkg-config ca-certificates curl libdbus-1-dev libssl-dev dbus-daemon gnome-keyring libsecret-tools
-  postgresql-15 haproxy age pgbackrest)
+  postgresql-15 haproxy age pgbackrest patroni etcd-server etcd-client)
 # The desktop console: WebKitGTK and friends to build it; Xvfb, WebKitWebDriver and xdotool
 # (answers the native save dialog) to drive the real window; Chromium for the UI's
 # accessibility checks. Installed with their recommended packages (fonts, GL, codecs),

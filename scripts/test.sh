@@ -51,7 +51,7 @@ export VENUEDESK_TEST_DATABASE="$PG_URL"
 # PostgreSQL-only tests (ignored on SQLite) included.
 cargo nextest run --workspace "${FEATURES[@]}" --no-fail-fast --run-ignored all \
   -E 'kind(test) & !binary(os_keychain) & !binary(cli) & !binary(desktop_e2e) & !binary(drills)'
-echo "== operations drills: point-in-time recovery with pgBackRest (their own clusters)"
+echo "== operations drills: point-in-time recovery with pgBackRest, failover under Patroni behind HAProxy (their own clusters)"
 cargo nextest run --workspace "${FEATURES[@]}" --no-fail-fast --run-ignored ignored-only -E 'binary(drills)'
 echo "== several nodes behind HAProxy (docs/deploy/haproxy.cfg) on PostgreSQL"
 ./scripts/load-balancer-check.sh target/debug/venuedesk-platform

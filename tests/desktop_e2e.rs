@@ -285,6 +285,23 @@ async fn staff_run_the_venue_in_the_real_app() {
     app.shot("11-audit-exported").await;
     let n = verify_independently(&out);
     assert!(verified.contains(&format!("{n} events")), "{verified} vs {n} events in the file");
+    app.sign_out().await;
+
+    // Owner: the export raised a security alert; the Security link carries a badge, the
+    // list names it, and marking it seen clears the badge.
+    app.sign_in("owner@demo.venuedesk.test").await;
+    platform.clock.advance(time::Duration::seconds(30));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    app.fill("Code", &totp.generate(now + 60)).await;
+    app.click_button("Sign in").await;
+    let badge = "//nav//a[contains(normalize-space(.),'new security alert')]";
+    let link = app.find(badge).await.prop("textContent").await.unwrap().unwrap_or_default();
+    assert!(link.contains("1 new security alert"), "{link}");
+    app.nav("Security").await;
+    app.wait_text("Audit trail exported").await;
+    app.shot("14-security-alerts").await;
+    app.click_button("Mark all as seen").await;
+    app.wait_gone(badge).await;
 
     app.close().await;
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::{Value, json};
 use venuedesk_platform::app;
@@ -62,6 +63,8 @@ impl Drop for Cluster {
 pub struct Node {
     pub base: String,
     pub client: reqwest::Client,
+    /// Requests this node answered with a 5xx (the database was away).
+    pub server_errors: Arc<AtomicU32>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -81,12 +84,24 @@ impl Node {
         };
         let platform =
             app::build(store, master, settings, Arc::new(SystemClock), "venuedesk-drill".into()).await.unwrap();
+        let server_errors = Arc::new(AtomicU32::new(0));
+        let counted = server_errors.clone();
+        let router = platform.router.layer(axum::middleware::from_fn(move |req, next: axum::middleware::Next| {
+            let counted = counted.clone();
+            async move {
+                let res = next.run(req).await;
+                if res.status().is_server_error() {
+                    counted.fetch_add(1, Ordering::Relaxed);
+                }
+                res
+            }
+        }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {
-            let _ = app::serve_http(listener, platform.router, std::future::pending()).await;
+            let _ = app::serve_http(listener, router, std::future::pending()).await;
         });
-        Node { base, client: reqwest::Client::new(), task }
+        Node { base, client: reqwest::Client::new(), server_errors, task }
     }
 
     /// Signs up (when new) and logs in; the access token.
