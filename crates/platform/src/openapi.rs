@@ -58,6 +58,7 @@ stored and returned in UTC.";
         (name = "products", description = "The menu"),
         (name = "customers", description = "Customers, GDPR export and erasure"),
         (name = "bookings", description = "Bookings and their status machine"),
+        (name = "floor", description = "Tables, areas and opening hours (venue-local; a period may pass midnight)"),
         (name = "orders", description = "Orders and the kitchen's status machine"),
         (name = "sync", description = "The change feed"),
         (name = "audit", description = "The hash-chained audit trail"),

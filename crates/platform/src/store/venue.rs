@@ -57,6 +57,9 @@ pub enum Entity {
     Customer,
     Booking,
     Order,
+    Table,
+    /// One per venue, its id the venue's.
+    OpeningHours,
 }
 
 impl Entity {
@@ -66,6 +69,8 @@ impl Entity {
             Entity::Customer => "customer",
             Entity::Booking => "booking",
             Entity::Order => "order",
+            Entity::Table => "table",
+            Entity::OpeningHours => "opening_hours",
         }
     }
 
@@ -75,6 +80,8 @@ impl Entity {
             "customer" => Entity::Customer,
             "booking" => Entity::Booking,
             "order" => Entity::Order,
+            "table" => Entity::Table,
+            "opening_hours" => Entity::OpeningHours,
             _ => return None,
         })
     }

@@ -31,6 +31,8 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
     let b_client =
         p.post_ok(&b.path("/api-clients"), bo, json!({"name": "B till", "permissions": ["orders:read"]})).await;
     let bcl = id(&b_client);
+    let b_table = p.post_ok(&b.path("/tables"), bo, json!({"name": "B1", "seats_max": 4})).await;
+    let bt = id(&b_table);
     // Venue A's own things, to point at B's from inside bodies.
     let ao = a.owner();
     let a_product = p
@@ -102,6 +104,16 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
             Some(json!({"url": "https://93.184.216.34/h", "events": ["order.created"]})),
         ),
         (Method::GET, format!("/v1/venues/{bv}/public-keys"), None),
+        (Method::GET, format!("/v1/venues/{bv}/tables"), None),
+        (Method::POST, format!("/v1/venues/{bv}/tables"), Some(json!({"name": "x", "seats_max": 2}))),
+        (Method::PATCH, format!("/v1/venues/{bv}/tables/{bt}"), Some(json!({"seats_max": 2}))),
+        (Method::DELETE, format!("/v1/venues/{bv}/tables/{bt}"), None),
+        (Method::GET, format!("/v1/venues/{bv}/opening-hours"), None),
+        (
+            Method::PUT,
+            format!("/v1/venues/{bv}/opening-hours"),
+            Some(json!({"weekly": [{"weekday": 1, "opens": "09:00", "closes": "10:00"}]})),
+        ),
         (Method::GET, format!("/v1/venues/{bv}/payments"), None),
         (
             Method::PUT,
@@ -138,6 +150,8 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
         (Method::POST, format!("/v1/venues/{av}/orders/{bor}/status"), Some(json!({"status": "preparing"}))),
         (Method::DELETE, format!("/v1/venues/{av}/api-clients/{bcl}"), None),
         (Method::POST, format!("/v1/venues/{av}/api-clients/{bcl}/secret"), None),
+        (Method::PATCH, format!("/v1/venues/{av}/tables/{bt}"), Some(json!({"seats_max": 2}))),
+        (Method::DELETE, format!("/v1/venues/{av}/tables/{bt}"), None),
         // B's ids inside A's bodies.
         (
             Method::POST,
@@ -147,6 +161,11 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
             ),
         ),
         (Method::PATCH, format!("/v1/venues/{av}/bookings/{ab}"), Some(json!({"customer_id": bc}))),
+        (
+            Method::POST,
+            format!("/v1/venues/{av}/tables"),
+            Some(json!({"name": "A9", "seats_max": 2, "combinable_with": [bt]})),
+        ),
         (Method::POST, format!("/v1/venues/{av}/orders"), Some(json!({"items": [{"product_id": bp, "quantity": 1}]}))),
         (
             Method::POST,
@@ -180,4 +199,7 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
     assert_eq!(customer["name"], "B person");
     let members = p.get_ok(&b.path("/members"), bo).await;
     assert_eq!(members["items"].as_array().unwrap().len(), 4);
+    let table = p.get_ok(&b.path("/tables"), bo).await;
+    assert_eq!((table["items"][0]["seats_max"].as_i64(), table["items"][0]["version"].as_i64()), (Some(4), Some(1)));
+    assert_eq!(p.get_ok(&b.path("/opening-hours"), bo).await["version"], 0);
 }

@@ -13,6 +13,7 @@ mod bad_input;
 mod brute_force;
 mod cross_tenant;
 mod demo;
+mod floor;
 mod gdpr;
 mod hardening;
 mod headers;

@@ -64,6 +64,12 @@ const ROUTES: &[(&str, Option<&str>)] = &[
     ("POST complete", Some("bookings:write")),
     ("POST cancel", Some("bookings:write")),
     ("POST no-show", Some("bookings:write")),
+    ("GET tables", Some("bookings:read")),
+    ("POST tables", Some("settings:manage")),
+    ("PATCH table", Some("settings:manage")),
+    ("DELETE table", Some("settings:manage")),
+    ("GET opening-hours", Some("bookings:read")),
+    ("PUT opening-hours", Some("settings:manage")),
     ("GET orders", Some("orders:read")),
     ("POST orders", Some("orders:write")),
     ("POST order status", Some("orders:write")),
@@ -204,6 +210,25 @@ async fn request(p: &TestPlatform, t: &Team, route: &str, n: usize) -> (Method, 
                     (Method::POST, format!("{path}/complete"), None, None)
                 }
             }
+        }
+        "GET tables" => (Method::GET, t.path("/tables"), None, None),
+        "POST tables" => {
+            (Method::POST, t.path("/tables"), Some(json!({"name": format!("T{n}"), "seats_max": 4})), None)
+        }
+        "PATCH table" | "DELETE table" => {
+            let tb = p.post_ok(&t.path("/tables"), owner, json!({"name": format!("Tmp{n}"), "seats_max": 2})).await;
+            let path = t.path(&format!("/tables/{}", id(&tb)));
+            if route == "PATCH table" {
+                (Method::PATCH, path, Some(json!({"seats_max": 6})), Some(ver(&tb)))
+            } else {
+                (Method::DELETE, path, None, None)
+            }
+        }
+        "GET opening-hours" => (Method::GET, t.path("/opening-hours"), None, None),
+        "PUT opening-hours" => {
+            let h = p.get_ok(&t.path("/opening-hours"), owner).await;
+            let body = json!({"weekly": [{"weekday": 1 + n % 7, "opens": "12:00", "closes": "23:00"}]});
+            (Method::PUT, t.path("/opening-hours"), Some(body), Some(ver(&h)))
         }
         "GET orders" => (Method::GET, t.path("/orders"), None, None),
         "POST orders" | "POST order status" => {

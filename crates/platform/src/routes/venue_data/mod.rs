@@ -5,8 +5,10 @@ pub mod audit;
 pub mod bookings;
 pub mod customers;
 pub mod feed;
+pub mod opening_hours;
 pub mod orders;
 pub mod products;
+pub mod tables;
 
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -64,7 +66,8 @@ versioned!(
     venuedesk_api::venue::Product,
     venuedesk_api::venue::Customer,
     venuedesk_api::venue::Booking,
-    venuedesk_api::venue::Order
+    venuedesk_api::venue::Order,
+    venuedesk_api::front_desk::Table
 );
 
 /// One page of documents: `limit` items opened, their versions set, and the cursor of the

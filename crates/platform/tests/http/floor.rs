@@ -1,0 +1,245 @@
+//! The floor: tables (combinations kept symmetric) and opening hours (venue-local, `If-Match`
+//! once set), with their audit events and change-feed entries, on whichever backend runs.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::common::{TestPlatform, expect_problem};
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_string()
+}
+
+/// The venue's tables by name: (area, seats_min, seats_max, names it combines with, version).
+async fn floor(p: &TestPlatform, path: &str, token: &str) -> Vec<(String, String, i64, i64, Vec<String>, i64)> {
+    let items = p.get_ok(path, token).await["items"].as_array().unwrap().clone();
+    let name_of = |tid: &Value| {
+        items.iter().find(|t| t["id"] == *tid).map_or("?".to_string(), |t| t["name"].as_str().unwrap().to_string())
+    };
+    let mut out: Vec<_> = items
+        .iter()
+        .map(|t| {
+            let mut with: Vec<String> = t["combinable_with"].as_array().unwrap().iter().map(name_of).collect();
+            with.sort();
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["area"].as_str().unwrap().to_string(),
+                t["seats_min"].as_i64().unwrap(),
+                t["seats_max"].as_i64().unwrap(),
+                with,
+                t["version"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn row(
+    name: &str,
+    area: &str,
+    min: i64,
+    max: i64,
+    with: &[&str],
+    version: i64,
+) -> (String, String, i64, i64, Vec<String>, i64) {
+    (name.into(), area.into(), min, max, with.iter().map(|s| s.to_string()).collect(), version)
+}
+
+#[tokio::test]
+async fn tables_combine_both_ways_and_forget_a_removed_table() {
+    let p = TestPlatform::start().await;
+    let t = p.team("floor-tables", 100).await;
+    let (owner, desk) = (t.owner(), t.token("front_desk"));
+    let tables = t.path("/tables");
+    let t1 = p.post_ok(&tables, owner, json!({"name": "T1", "area": "Terrace", "seats_min": 2, "seats_max": 4})).await;
+    assert_eq!((t1["area"].as_str(), t1["version"].as_i64()), (Some("Terrace"), Some(1)));
+    let t2 = p.post_ok(&tables, owner, json!({"name": "T2", "seats_max": 2, "combinable_with": [id(&t1)]})).await;
+    let t3 =
+        p.post_ok(&tables, owner, json!({"name": "T3", "seats_max": 6, "combinable_with": [id(&t1), id(&t2)]})).await;
+    // Defaults (area Main, one seat at least), and T1 names both back, each change a version.
+    assert_eq!(
+        floor(&p, &tables, desk).await,
+        vec![
+            row("T1", "Terrace", 2, 4, &["T2", "T3"], 3),
+            row("T2", "Main", 1, 2, &["T1", "T3"], 2),
+            row("T3", "Main", 1, 6, &["T1", "T2"], 1),
+        ]
+    );
+
+    // T3 now combines with T1 only: T2 forgets it.
+    let res = p
+        .patch(&format!("{tables}/{}", id(&t3)), owner, 1, json!({"combinable_with": [id(&t1)], "seats_min": 3}))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    assert_eq!(
+        floor(&p, &tables, desk).await,
+        vec![
+            row("T1", "Terrace", 2, 4, &["T2", "T3"], 3),
+            row("T2", "Main", 1, 2, &["T1"], 3),
+            row("T3", "Main", 3, 6, &["T1"], 2),
+        ]
+    );
+    // A stale version, a name in use (any case), impossible seats, itself, twice: refused, nothing changes.
+    expect_problem(
+        p.patch(&format!("{tables}/{}", id(&t3)), owner, 1, json!({"seats_max": 8})).await,
+        412,
+        "version_mismatch",
+    )
+    .await;
+    let res = p.send(Method::POST, &tables, owner, Some(json!({"name": "t1", "seats_max": 2}))).await;
+    expect_problem(res, 409, "name_taken").await;
+    let res = p.patch(&format!("{tables}/{}", id(&t2)), owner, 3, json!({"name": "T3"})).await;
+    expect_problem(res, 409, "name_taken").await;
+    for (body, field) in [
+        (json!({"name": "T9", "seats_min": 5, "seats_max": 4}), "seats_min"),
+        (json!({"name": "T9", "seats_max": 0}), "seats_max"),
+        (json!({"name": "T9", "seats_max": 101}), "seats_max"),
+        (json!({"name": " ", "seats_max": 2}), "name"),
+        (json!({"name": "T9", "area": "", "seats_max": 2}), "area"),
+        (json!({"name": "T9", "seats_max": 2, "combinable_with": [id(&t1), id(&t1)]}), "combinable_with"),
+    ] {
+        let res = p.send(Method::POST, &tables, owner, Some(body.clone())).await;
+        let problem = expect_problem(res, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{body}");
+    }
+    let res = p.patch(&format!("{tables}/{}", id(&t3)), owner, 2, json!({"combinable_with": [id(&t3)]})).await;
+    expect_problem(res, 422, "validation_failed").await;
+    let res = p
+        .send(
+            Method::POST,
+            &tables,
+            owner,
+            Some(json!({"name": "T9", "seats_max": 2, "combinable_with": [uuid::Uuid::now_v7()]})),
+        )
+        .await;
+    expect_problem(res, 404, "not_found").await;
+    let res = p.send(Method::POST, &tables, owner, Some(json!({"name": "T9", "seats_max": 2, "shape": "round"}))).await;
+    expect_problem(res, 400, "bad_request").await;
+
+    // T1 removed: nobody combines with it any more; its id answers 404.
+    let res = p.send(Method::DELETE, &format!("{tables}/{}", id(&t1)), owner, None).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(floor(&p, &tables, desk).await, vec![row("T2", "Main", 1, 2, &[], 4), row("T3", "Main", 3, 6, &[], 3)]);
+    let res = p.send(Method::DELETE, &format!("{tables}/{}", id(&t1)), owner, None).await;
+    expect_problem(res, 404, "not_found").await;
+    expect_problem(
+        p.patch(&format!("{tables}/{}", id(&t1)), owner, 4, json!({"seats_max": 3})).await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Audited, and in the change feed of those who read bookings (the front desk).
+    let audit = p.get_ok(&t.path("/audit?limit=200"), owner).await;
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for (action, n) in [("table.create", 3), ("table.update", 1), ("table.delete", 1)] {
+        assert_eq!(actions.iter().filter(|a| **a == action).count(), n, "{action}: {actions:?}");
+    }
+    let feed = p.get_ok(&t.path("/changes?since=0&limit=200"), desk).await;
+    let tables_in_feed: Vec<(&str, &str)> = feed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["entity"] == "table")
+        .map(|c| (c["op"].as_str().unwrap(), c["data"]["name"].as_str().unwrap_or("-")))
+        .collect();
+    assert_eq!(tables_in_feed.len(), 3, "{tables_in_feed:?}");
+    assert!(tables_in_feed.contains(&("delete", "-")) && tables_in_feed.contains(&("upsert", "T2")));
+    // The kitchen reads no bookings: no tables either.
+    let kitchen_feed = p.get_ok(&t.path("/changes?since=0&limit=200"), t.token("kitchen")).await;
+    assert!(kitchen_feed["changes"].as_array().unwrap().iter().all(|c| c["entity"] != "table"));
+    expect_problem(p.send(Method::GET, &tables, t.token("kitchen"), None).await, 403, "forbidden").await;
+}
+
+#[tokio::test]
+async fn opening_hours_are_replaced_whole_with_if_match_once_set() {
+    let p = TestPlatform::start().await;
+    let t = p.team("floor-hours", 100).await;
+    let owner = t.owner();
+    let path = t.path("/opening-hours");
+    let put = |body: Value, if_match: Option<&str>| {
+        let mut rb = p.authed(Method::PUT, &path, owner).json(&body);
+        if let Some(v) = if_match {
+            rb = rb.header("If-Match", v);
+        }
+        rb.send()
+    };
+
+    // Never set: empty, version 0.
+    let res = p.send(Method::GET, &path, t.token("front_desk"), None).await;
+    assert_eq!(res.headers()["etag"], "\"0\"");
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"weekly": [], "exceptions": [], "version": 0}));
+
+    // The first PUT needs no If-Match; it comes back sorted.
+    let week = json!({
+        "weekly": [
+            {"weekday": 6, "opens": "18:00", "closes": "02:00"},
+            {"weekday": 2, "opens": "18:00", "closes": "23:00"},
+            {"weekday": 2, "opens": "12:00", "closes": "15:00"},
+        ],
+        "exceptions": [
+            {"date": "2026-12-31", "closed": false, "opens": "19:00", "closes": "03:00"},
+            {"date": "2026-12-25", "closed": true},
+        ],
+    });
+    let res = put(week.clone(), None).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let first: Value = res.json().await.unwrap();
+    assert_eq!(first["version"], 1);
+    let days: Vec<(i64, &str)> = first["weekly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["weekday"].as_i64().unwrap(), w["opens"].as_str().unwrap()))
+        .collect();
+    assert_eq!(days, vec![(2, "12:00"), (2, "18:00"), (6, "18:00")]);
+    assert_eq!(first["exceptions"][0], json!({"date": "2026-12-25", "closed": true}));
+    assert_eq!(p.get_ok(&path, t.token("front_desk")).await, first);
+
+    // Once set: If-Match needed (428), a stale one refused (412, naming the current version).
+    let res = put(week.clone(), None).await.unwrap();
+    expect_problem(res, 428, "precondition_required").await;
+    let res = put(week.clone(), Some("\"0\"")).await.unwrap();
+    let problem = expect_problem(res, 412, "version_mismatch").await;
+    assert_eq!(problem["current_version"], 1);
+    // Bad hours: refused naming the field; nothing changes.
+    for (body, field) in [
+        (json!({"weekly": [{"weekday": 8, "opens": "12:00", "closes": "13:00"}]}), "weekly[0].weekday"),
+        (json!({"weekly": [{"weekday": 1, "opens": "12:00", "closes": "24:00"}]}), "weekly[0].closes"),
+        (json!({"weekly": [{"weekday": 1, "opens": "12:00", "closes": "12:00"}]}), "weekly[0].closes"),
+        (
+            json!({"weekly": [{"weekday": 1, "opens": "20:00", "closes": "02:00"}, {"weekday": 2, "opens": "01:00", "closes": "03:00"}]}),
+            "weekly[1]",
+        ),
+        (json!({"weekly": [], "exceptions": [{"date": "2026-02-30", "closed": true}]}), "exceptions[0].date"),
+        (json!({"weekly": [], "exceptions": [{"date": "2026-12-24", "closed": false}]}), "exceptions[0].opens"),
+    ] {
+        let res = put(body.clone(), Some("\"1\"")).await.unwrap();
+        let problem = expect_problem(res, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{body}");
+    }
+    assert_eq!(p.get_ok(&path, owner).await["version"], 1);
+
+    // Replaced whole: closed on Mondays only now.
+    let res =
+        put(json!({"weekly": [{"weekday": 2, "opens": "17:00", "closes": "22:00"}]}), Some("\"1\"")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    let now = p.get_ok(&path, owner).await;
+    assert_eq!((now["weekly"].as_array().unwrap().len(), now["exceptions"].as_array().unwrap().len()), (1, 0));
+
+    // Only those who manage settings change them; the kitchen does not read them.
+    let res = p.send(Method::PUT, &path, t.token("manager"), Some(json!({"weekly": []}))).await;
+    expect_problem(res, 403, "forbidden").await;
+    expect_problem(p.send(Method::GET, &path, t.token("kitchen"), None).await, 403, "forbidden").await;
+    // Audited with what was set, and in the front desk's change feed once (latest state).
+    let audit = p.get_ok(&t.path("/audit?action=opening_hours.update"), owner).await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 2);
+    let feed = p.get_ok(&t.path("/changes?since=0&limit=200"), t.token("front_desk")).await;
+    let hours: Vec<&Value> =
+        feed["changes"].as_array().unwrap().iter().filter(|c| c["entity"] == "opening_hours").collect();
+    assert_eq!(hours.len(), 1);
+    assert_eq!((hours[0]["id"].as_str(), &hours[0]["data"]["version"]), (Some(t.vid.as_str()), &json!(2)));
+}
