@@ -96,3 +96,110 @@ pub struct OpeningHoursPut {
     #[serde(default)]
     pub exceptions: Vec<HoursException>,
 }
+
+/// How long a booking lasts by default: parties of `party_size_from` or more (up to the next
+/// rule's) stay `minutes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DurationRule {
+    pub party_size_from: i64,
+    pub minutes: i64,
+}
+
+/// A venue's booking rules, as the venue carries them (API.md, "Front desk").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BookingRules {
+    /// Start times offered are on multiples of this, from the opening time.
+    pub slot_minutes: i64,
+    /// The first rule starts at party size 1; sizes increase.
+    pub default_duration_minutes: Vec<DurationRule>,
+    /// How long before its start a booking may still be made online.
+    pub min_notice_minutes: i64,
+    /// How many days ahead bookings are taken online.
+    pub max_advance_days: i64,
+    /// Kept free at a table between one booking's end and the next one's start.
+    pub turnover_minutes: i64,
+}
+
+impl Default for BookingRules {
+    fn default() -> Self {
+        BookingRules {
+            slot_minutes: 15,
+            default_duration_minutes: vec![
+                DurationRule { party_size_from: 1, minutes: 90 },
+                DurationRule { party_size_from: 5, minutes: 120 },
+            ],
+            min_notice_minutes: 60,
+            max_advance_days: 90,
+            turnover_minutes: 15,
+        }
+    }
+}
+
+/// Slot lengths that divide an hour (and so every opening time on the quarter hour).
+pub const SLOT_MINUTES: [i64; 6] = [5, 10, 15, 20, 30, 60];
+
+impl BookingRules {
+    /// The default duration for a party of `party_size`.
+    pub fn duration_for(&self, party_size: i64) -> i64 {
+        self.default_duration_minutes.iter().rev().find(|r| r.party_size_from <= party_size).map_or(90, |r| r.minutes)
+    }
+
+    /// The first rule that is out of range, as (field, why).
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if !SLOT_MINUTES.contains(&self.slot_minutes) {
+            return Some(("slot_minutes", format!("must be one of {SLOT_MINUTES:?}")));
+        }
+        let d = &self.default_duration_minutes;
+        if d.is_empty() || d.len() > 20 || d[0].party_size_from != 1 {
+            return Some(("default_duration_minutes", "needs 1-20 rules, the first from party size 1".into()));
+        }
+        if d.windows(2).any(|w| w[1].party_size_from <= w[0].party_size_from) {
+            return Some(("default_duration_minutes", "party sizes must increase".into()));
+        }
+        if d.iter().any(|r| !(15..=720).contains(&r.minutes) || r.party_size_from > 1000) {
+            return Some(("default_duration_minutes", "minutes must be 15-720".into()));
+        }
+        if !(0..=7 * 24 * 60).contains(&self.min_notice_minutes) {
+            return Some(("min_notice_minutes", "must be 0-10080 (a week)".into()));
+        }
+        if !(1..=730).contains(&self.max_advance_days) {
+            return Some(("max_advance_days", "must be 1-730".into()));
+        }
+        if !(0..=240).contains(&self.turnover_minutes) {
+            return Some(("turnover_minutes", "must be 0-240".into()));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_by_party_size_and_the_rules_checked() {
+        let r = BookingRules::default();
+        assert_eq!((r.duration_for(1), r.duration_for(4), r.duration_for(5), r.duration_for(40)), (90, 90, 120, 120));
+        assert_eq!(r.problem(), None);
+        let bad = |f: fn(&mut BookingRules)| {
+            let mut r = BookingRules::default();
+            f(&mut r);
+            r.problem().map(|p| p.0)
+        };
+        assert_eq!(bad(|r| r.slot_minutes = 7), Some("slot_minutes"));
+        assert_eq!(bad(|r| r.default_duration_minutes.clear()), Some("default_duration_minutes"));
+        assert_eq!(bad(|r| r.default_duration_minutes[0].party_size_from = 2), Some("default_duration_minutes"));
+        assert_eq!(bad(|r| r.default_duration_minutes[1].party_size_from = 1), Some("default_duration_minutes"));
+        assert_eq!(bad(|r| r.default_duration_minutes[1].minutes = 10), Some("default_duration_minutes"));
+        assert_eq!(bad(|r| r.min_notice_minutes = -1), Some("min_notice_minutes"));
+        assert_eq!(bad(|r| r.max_advance_days = 0), Some("max_advance_days"));
+        assert_eq!(bad(|r| r.turnover_minutes = 241), Some("turnover_minutes"));
+        // What a venue stored before these rules existed (or a partial object) reads as the defaults.
+        let old: BookingRules = serde_json::from_str("{}").unwrap();
+        assert_eq!(old, r);
+        let some: BookingRules = serde_json::from_str(r#"{"turnover_minutes": 0}"#).unwrap();
+        assert_eq!((some.turnover_minutes, some.slot_minutes), (0, 15));
+    }
+}

@@ -28,6 +28,14 @@ pub struct Venue {
     #[serde(with = "crate::timestamp")]
     pub created_at: OffsetDateTime,
     pub version: i64,
+    /// Booking rules (see `front_desk::BookingRules`): start times on multiples of this.
+    pub slot_minutes: i64,
+    /// By party size: the last rule whose `party_size_from` the party reaches applies.
+    pub default_duration_minutes: Vec<crate::front_desk::DurationRule>,
+    pub min_notice_minutes: i64,
+    pub max_advance_days: i64,
+    /// Kept free at a table between two bookings.
+    pub turnover_minutes: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -48,6 +56,21 @@ pub struct VenuePatch {
     pub timezone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity: Option<i64>,
+    /// One of 5, 10, 15, 20, 30, 60.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot_minutes: Option<i64>,
+    /// Replaces the list: 1-20 rules, the first from party size 1, sizes increasing, 15-720 minutes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_duration_minutes: Option<Vec<crate::front_desk::DurationRule>>,
+    /// 0-10080.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_notice_minutes: Option<i64>,
+    /// 1-730.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_advance_days: Option<i64>,
+    /// 0-240.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub turnover_minutes: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -108,6 +108,7 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
         capacity: 60,
         created_at: now,
         version: 1,
+        rules: venuedesk_api::front_desk::BookingRules::default(),
     };
     let vid = venue.id;
     let system = |action: &str, target_type: &str, target: Option<String>, details: serde_json::Value| AuditDraft {

@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde_json::json;
 use time::Duration;
 use uuid::Uuid;
+use venuedesk_api::front_desk::BookingRules;
 use venuedesk_api::me::RoleRef;
 use venuedesk_api::permission::{BuiltinRole, Permission, PermissionSet};
 use venuedesk_api::venue::{
@@ -41,6 +42,11 @@ pub fn venue_dto(v: &VenueRecord) -> Venue {
         capacity: v.capacity,
         created_at: v.created_at,
         version: v.version,
+        slot_minutes: v.rules.slot_minutes,
+        default_duration_minutes: v.rules.default_duration_minutes.clone(),
+        min_notice_minutes: v.rules.min_notice_minutes,
+        max_advance_days: v.rules.max_advance_days,
+        turnover_minutes: v.rules.turnover_minutes,
     }
 }
 
@@ -118,6 +124,7 @@ pub async fn create_venue(
         capacity: capacity(body.capacity)?,
         created_at: now,
         version: 1,
+        rules: BookingRules::default(),
     };
     let roles: Vec<RoleRecord> = BuiltinRole::ALL
         .iter()
@@ -188,12 +195,23 @@ pub async fn patch_venue(
     if let Some(c) = body.capacity {
         v.capacity = capacity(c)?;
     }
+    let r = &mut v.rules;
+    r.slot_minutes = body.slot_minutes.unwrap_or(r.slot_minutes);
+    if let Some(d) = &body.default_duration_minutes {
+        r.default_duration_minutes = d.clone();
+    }
+    r.min_notice_minutes = body.min_notice_minutes.unwrap_or(r.min_notice_minutes);
+    r.max_advance_days = body.max_advance_days.unwrap_or(r.max_advance_days);
+    r.turnover_minutes = body.turnover_minutes.unwrap_or(r.turnover_minutes);
+    if let Some((field, why)) = v.rules.problem() {
+        return Err(ApiError::validation(field, why));
+    }
     let audit = scope.audit(
         &state,
         "venue.update",
         "venue",
         Some(vid.to_string()),
-        json!({ "name": v.name, "timezone": v.timezone, "capacity": v.capacity }),
+        json!({ "name": v.name, "timezone": v.timezone, "capacity": v.capacity, "booking_rules": v.rules }),
     );
     let updated = state.store.update_venue(&v, expected, audit).await?;
     Ok(tagged(updated.version, venue_dto(&updated)))

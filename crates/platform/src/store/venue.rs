@@ -16,6 +16,8 @@ pub struct VenueRecord {
     pub capacity: i64,
     pub created_at: OffsetDateTime,
     pub version: i64,
+    /// Kept as JSON; what is missing reads as the defaults.
+    pub rules: venuedesk_api::front_desk::BookingRules,
 }
 
 #[derive(Debug, Clone)]

@@ -243,3 +243,64 @@ async fn opening_hours_are_replaced_whole_with_if_match_once_set() {
     assert_eq!(hours.len(), 1);
     assert_eq!((hours[0]["id"].as_str(), &hours[0]["data"]["version"]), (Some(t.vid.as_str()), &json!(2)));
 }
+
+#[tokio::test]
+async fn booking_rules_live_on_the_venue_with_defaults() {
+    let p = TestPlatform::start().await;
+    let t = p.team("floor-rules", 100).await;
+    let owner = t.owner();
+    let venue = p.get_ok(&t.path(""), t.token("kitchen")).await;
+    assert_eq!(
+        (
+            &venue["slot_minutes"],
+            &venue["default_duration_minutes"],
+            &venue["min_notice_minutes"],
+            &venue["max_advance_days"],
+            &venue["turnover_minutes"]
+        ),
+        (
+            &json!(15),
+            &json!([{"party_size_from": 1, "minutes": 90}, {"party_size_from": 5, "minutes": 120}]),
+            &json!(60),
+            &json!(90),
+            &json!(15)
+        )
+    );
+    let version = venue["version"].as_i64().unwrap();
+    let rules = json!({
+        "slot_minutes": 30,
+        "default_duration_minutes": [{"party_size_from": 1, "minutes": 75}, {"party_size_from": 3, "minutes": 105}, {"party_size_from": 9, "minutes": 180}],
+        "turnover_minutes": 0,
+    });
+    let res = p.patch(&t.path(""), owner, version, rules).await;
+    assert_eq!(res.status(), 200);
+    let changed = p.get_ok(&t.path(""), owner).await;
+    assert_eq!(
+        (&changed["slot_minutes"], &changed["turnover_minutes"], &changed["max_advance_days"]),
+        (&json!(30), &json!(0), &json!(90))
+    );
+    assert_eq!(changed["default_duration_minutes"][2], json!({"party_size_from": 9, "minutes": 180}));
+    assert_eq!(changed["capacity"], 100, "the rest is left alone");
+    let version = changed["version"].as_i64().unwrap();
+    for (body, field) in [
+        (json!({"slot_minutes": 7}), "slot_minutes"),
+        (json!({"default_duration_minutes": []}), "default_duration_minutes"),
+        (json!({"default_duration_minutes": [{"party_size_from": 2, "minutes": 90}]}), "default_duration_minutes"),
+        (
+            json!({"default_duration_minutes": [{"party_size_from": 1, "minutes": 90}, {"party_size_from": 1, "minutes": 60}]}),
+            "default_duration_minutes",
+        ),
+        (json!({"min_notice_minutes": -5}), "min_notice_minutes"),
+        (json!({"max_advance_days": 0}), "max_advance_days"),
+        (json!({"turnover_minutes": 500}), "turnover_minutes"),
+    ] {
+        let problem =
+            expect_problem(p.patch(&t.path(""), owner, version, body.clone()).await, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{body}");
+    }
+    assert_eq!(p.get_ok(&t.path(""), owner).await["version"].as_i64(), Some(version), "nothing was written");
+    let res = p.patch(&t.path(""), t.token("manager"), version, json!({"turnover_minutes": 5})).await;
+    expect_problem(res, 403, "forbidden").await;
+    let audit = p.get_ok(&t.path("/audit?action=venue.update"), owner).await;
+    assert_eq!(audit["items"][0]["details"]["booking_rules"]["slot_minutes"], 30);
+}

@@ -94,6 +94,15 @@ async fn append_change_tx(tx: &mut Tx, venue_id: Uuid, entity: &str, id: Uuid, o
     Ok(())
 }
 
+/// A venue's booking rules as stored: JSON, what is missing the defaults (`{}` before any were set).
+fn rules_from(json: &str) -> StoreResult<venuedesk_api::front_desk::BookingRules> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("booking rules: {e}")))
+}
+
+fn rules_json(rules: &venuedesk_api::front_desk::BookingRules) -> StoreResult<String> {
+    serde_json::to_string(rules).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 fn venue_from_row(r: &PgRow, prefix: &str) -> StoreResult<VenueRecord> {
     let col = |c: &str| format!("{prefix}{c}");
     Ok(VenueRecord {
@@ -103,6 +112,7 @@ fn venue_from_row(r: &PgRow, prefix: &str) -> StoreResult<VenueRecord> {
         capacity: r.try_get(col("capacity").as_str())?,
         created_at: from_ms(r.try_get(col("created_at").as_str())?)?,
         version: r.try_get(col("version").as_str())?,
+        rules: rules_from(r.try_get(col("booking_rules").as_str())?)?,
     })
 }
 
@@ -119,7 +129,7 @@ fn role_from_row(r: &PgRow, prefix: &str) -> StoreResult<RoleRecord> {
 }
 
 const VENUE_ROLE_SELECT: &str = "SELECT v.id AS v_id, v.name AS v_name, v.timezone AS v_timezone, v.capacity AS v_capacity, \
-     v.created_at AS v_created_at, v.version AS v_version, r.id AS r_id, r.name AS r_name, r.builtin AS r_builtin, \
+     v.created_at AS v_created_at, v.version AS v_version, v.booking_rules AS v_booking_rules, r.id AS r_id, r.name AS r_name, r.builtin AS r_builtin, \
      r.permissions AS r_permissions, r.require_mfa AS r_require_mfa, r.version AS r_version \
      FROM members m JOIN venues v ON v.id = m.venue_id JOIN roles r ON r.venue_id = m.venue_id AND r.id = m.role_id";
 
@@ -152,7 +162,7 @@ pub(super) async fn create_venue(
     // The venue row does not exist yet: nothing to lock, and no one else knows its id.
     let mut tx = s.venue_read(venue.id).await?;
     sqlx::query(
-        "INSERT INTO venues (id, name, timezone, capacity, created_at, version) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO venues (id, name, timezone, capacity, created_at, version, booking_rules) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(venue.id)
     .bind(&venue.name)
@@ -160,6 +170,7 @@ pub(super) async fn create_venue(
     .bind(venue.capacity)
     .bind(ms(venue.created_at))
     .bind(venue.version)
+    .bind(rules_json(&venue.rules)?)
     .execute(&mut *tx)
     .await
     .map_err(conflict_or)?;
@@ -182,10 +193,12 @@ pub(super) async fn create_venue(
 
 pub(super) async fn venue(s: &PgStore, venue_id: Uuid) -> StoreResult<Option<VenueRecord>> {
     let mut tx = s.venue_read(venue_id).await?;
-    let row = sqlx::query("SELECT id, name, timezone, capacity, created_at, version FROM venues WHERE id = $1")
-        .bind(venue_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, name, timezone, capacity, created_at, version, booking_rules FROM venues WHERE id = $1",
+    )
+    .bind(venue_id)
+    .fetch_optional(&mut *tx)
+    .await?;
     tx.commit().await?;
     row.map(|r| venue_from_row(&r, "")).transpose()
 }
@@ -198,13 +211,14 @@ pub(super) async fn update_venue(
 ) -> StoreResult<VenueRecord> {
     let mut tx = s.venue_tx(v.id).await?;
     let n = sqlx::query(
-        "UPDATE venues SET name = $1, timezone = $2, capacity = $3, version = version + 1 WHERE id = $4 AND version = $5",
+        "UPDATE venues SET name = $1, timezone = $2, capacity = $3, booking_rules = $6, version = version + 1 WHERE id = $4 AND version = $5",
     )
     .bind(&v.name)
     .bind(&v.timezone)
     .bind(v.capacity)
     .bind(v.id)
     .bind(expected)
+    .bind(rules_json(&v.rules)?)
     .execute(&mut *tx)
     .await?
     .rows_affected();

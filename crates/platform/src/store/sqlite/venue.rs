@@ -99,6 +99,15 @@ async fn append_change_tx(tx: &mut Tx<'_>, venue_id: Uuid, entity: &str, id: Uui
     Ok(())
 }
 
+/// A venue's booking rules as stored: JSON, what is missing the defaults (`{}` before any were set).
+fn rules_from(json: &str) -> StoreResult<venuedesk_api::front_desk::BookingRules> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("booking rules: {e}")))
+}
+
+fn rules_json(rules: &venuedesk_api::front_desk::BookingRules) -> StoreResult<String> {
+    serde_json::to_string(rules).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 fn venue_from_row(r: &sqlx::sqlite::SqliteRow, prefix: &str) -> StoreResult<VenueRecord> {
     let col = |c: &str| format!("{prefix}{c}");
     Ok(VenueRecord {
@@ -108,6 +117,7 @@ fn venue_from_row(r: &sqlx::sqlite::SqliteRow, prefix: &str) -> StoreResult<Venu
         capacity: r.try_get(col("capacity").as_str())?,
         created_at: from_ms(r.try_get(col("created_at").as_str())?)?,
         version: r.try_get(col("version").as_str())?,
+        rules: rules_from(r.try_get(col("booking_rules").as_str())?)?,
     })
 }
 
@@ -124,7 +134,7 @@ fn role_from_row(r: &sqlx::sqlite::SqliteRow, prefix: &str) -> StoreResult<RoleR
 }
 
 const VENUE_ROLE_SELECT: &str = "SELECT v.id AS v_id, v.name AS v_name, v.timezone AS v_timezone, v.capacity AS v_capacity, \
-     v.created_at AS v_created_at, v.version AS v_version, r.id AS r_id, r.name AS r_name, r.builtin AS r_builtin, \
+     v.created_at AS v_created_at, v.version AS v_version, v.booking_rules AS v_booking_rules, r.id AS r_id, r.name AS r_name, r.builtin AS r_builtin, \
      r.permissions AS r_permissions, r.require_mfa AS r_require_mfa, r.version AS r_version \
      FROM members m JOIN venues v ON v.id = m.venue_id JOIN roles r ON r.venue_id = m.venue_id AND r.id = m.role_id";
 
@@ -155,13 +165,14 @@ pub(super) async fn create_venue(
 ) -> StoreResult<()> {
     let mut conn = s.writer.lock().await;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query("INSERT INTO venues (id, name, timezone, capacity, created_at, version) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO venues (id, name, timezone, capacity, created_at, version, booking_rules) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(venue.id.to_string())
         .bind(&venue.name)
         .bind(&venue.timezone)
         .bind(venue.capacity)
         .bind(ms(venue.created_at))
         .bind(venue.version)
+        .bind(rules_json(&venue.rules)?)
         .execute(&mut *tx)
         .await
         .map_err(conflict_or)?;
@@ -183,10 +194,11 @@ pub(super) async fn create_venue(
 }
 
 pub(super) async fn venue(s: &SqliteStore, venue_id: Uuid) -> StoreResult<Option<VenueRecord>> {
-    let row = sqlx::query("SELECT id, name, timezone, capacity, created_at, version FROM venues WHERE id = ?")
-        .bind(venue_id.to_string())
-        .fetch_optional(&s.reader)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, name, timezone, capacity, created_at, version, booking_rules FROM venues WHERE id = ?")
+            .bind(venue_id.to_string())
+            .fetch_optional(&s.reader)
+            .await?;
     row.map(|r| venue_from_row(&r, "")).transpose()
 }
 
@@ -199,11 +211,12 @@ pub(super) async fn update_venue(
     let mut conn = s.writer.lock().await;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let n = sqlx::query(
-        "UPDATE venues SET name = ?, timezone = ?, capacity = ?, version = version + 1 WHERE id = ? AND version = ?",
+        "UPDATE venues SET name = ?, timezone = ?, capacity = ?, booking_rules = ?, version = version + 1 WHERE id = ? AND version = ?",
     )
     .bind(&v.name)
     .bind(&v.timezone)
     .bind(v.capacity)
+    .bind(rules_json(&v.rules)?)
     .bind(v.id.to_string())
     .bind(expected)
     .execute(&mut *tx)
