@@ -60,6 +60,9 @@ pub enum Command {
     /// Orders of the current venue.
     #[command(subcommand)]
     Orders(commands::orders::OrdersCommand),
+    /// The current venue's tables.
+    #[command(subcommand)]
+    Tables(commands::tables::TablesCommand),
     /// Send queued changes and fetch what changed.
     Sync,
     /// Online or offline, queued changes, conflicts, last sync.

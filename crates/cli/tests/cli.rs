@@ -112,7 +112,26 @@ async fn a_front_desk_day_on_the_command_line() {
     let (addr, _pdir) = platform().await;
     let (base, online) = proxy(addr).await;
     // An owner with a venue, made directly through the API.
-    let (access, _vid) = owner_with_venue(&base, "cli@example.com", "Pier Café", "Europe/London", 20).await;
+    let (access, vid) = owner_with_venue(&base, "cli@example.com", "Pier Café", "Europe/London", 20).await;
+    // Its floor: a window table that pushes together with the one beside it.
+    let http = reqwest::Client::new();
+    let mut first: Option<String> = None;
+    for (n, (name, area, seats)) in [("W1", "Window", 2), ("W2", "Window", 4), ("B1", "Bar", 2)].into_iter().enumerate()
+    {
+        let with: Vec<String> = if name == "W2" { first.clone().into_iter().collect() } else { Vec::new() };
+        let t: Value = http
+            .post(format!("{base}/v1/venues/{vid}/tables"))
+            .bearer_auth(&access)
+            .header("Idempotency-Key", format!("table-{n}"))
+            .json(&json!({"name": name, "area": area, "seats_max": seats, "combinable_with": with}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        first = first.or(t["id"].as_str().map(str::to_string));
+    }
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
 
@@ -154,6 +173,16 @@ async fn a_front_desk_day_on_the_command_line() {
     let (code, list) = venuedesk(d, &["bookings", "list", "--day", &tomorrow], None).await;
     assert_eq!(code, 0);
     assert_eq!((list["online"].as_bool(), list["items"].as_array().unwrap().len()), (Some(false), 2));
+    // The floor, from the cache: by area, then name; the window tables combine both ways.
+    let (code, floor) = venuedesk(d, &["tables", "list"], None).await;
+    assert_eq!((code, floor["online"].as_bool()), (0, Some(false)), "{floor}");
+    let tables = floor["items"].as_array().unwrap();
+    let names: Vec<&str> = tables.iter().map(|t| t["table"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["B1", "W1", "W2"]);
+    assert_eq!(tables[1]["table"]["combinable_with"], json!([tables[2]["table"]["id"]]));
+    assert_eq!(tables[2]["table"]["combinable_with"], json!([tables[1]["table"]["id"]]));
+    let (_, window) = venuedesk(d, &["tables", "list", "--area", "window"], None).await;
+    assert_eq!(window["items"].as_array().unwrap().len(), 2);
     let (code, _) = venuedesk(d, &["sync"], None).await;
     assert_eq!(code, 4, "offline sync keeps the work and says so");
     let (_, status) = venuedesk(d, &["status"], None).await;

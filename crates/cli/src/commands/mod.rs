@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bookings;
 pub mod orders;
 pub mod sync;
+pub mod tables;
 
 use anyhow::Context as _;
 use venuedesk_console_core::settings;
@@ -27,6 +28,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sessions(c) => account::sessions(&ctx, c).await,
         Command::Bookings(c) => bookings::run(&ctx, c).await,
         Command::Orders(c) => orders::run(&ctx, c).await,
+        Command::Tables(c) => tables::run(&ctx, c).await,
         Command::Sync => sync::sync(&ctx).await,
         Command::Status => sync::status(&ctx).await,
         Command::Audit(c) => audit::run(&ctx, c).await,

@@ -20,10 +20,12 @@ pub enum Kind {
     Product,
     Member,
     Role,
+    /// The floor's tables (read with bookings).
+    Table,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Order, Kind::Customer, Kind::Product, Kind::Member, Kind::Role];
+    pub const ALL: [Kind; 6] = [Kind::Order, Kind::Customer, Kind::Product, Kind::Member, Kind::Role, Kind::Table];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +34,7 @@ impl Kind {
             Kind::Product => "product",
             Kind::Member => "member",
             Kind::Role => "role",
+            Kind::Table => "table",
         }
     }
 
@@ -46,6 +49,7 @@ impl Kind {
             Kind::Customer => Permission::CustomersRead,
             Kind::Product => Permission::ProductsRead,
             Kind::Member | Kind::Role => Permission::MembersRead,
+            Kind::Table => Permission::BookingsRead,
         }
     }
 
@@ -84,6 +88,12 @@ pub(crate) fn store_record(conn: &Connection, kind: Kind, v: &Value, pending: bo
             (Value::from(text(v, "email")), None, format!("{} {}", text(v, "display_name"), text(v, "email")))
         }
         Kind::Role => (Value::from(text(v, "name")), None, text(v, "name")),
+        // By area, then name; searched by either.
+        Kind::Table => (
+            Value::from(format!("{}\u{1}{}", text(v, "area"), text(v, "name"))),
+            None,
+            format!("{} {}", text(v, "name"), text(v, "area")),
+        ),
     };
     let version = v.get("version").and_then(Value::as_i64).unwrap_or(0);
     let sort_key: Box<dyn rusqlite::ToSql> = match sort_key {
