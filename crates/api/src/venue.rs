@@ -277,6 +277,23 @@ pub struct Booking {
     pub version: i64,
     #[serde(with = "crate::timestamp")]
     pub created_at: OffsetDateTime,
+    /// The tables it holds (empty in a venue without tables).
+    #[serde(default)]
+    pub table_ids: Vec<Uuid>,
+    #[serde(default)]
+    pub source: BookingSource,
+}
+
+/// Where a booking came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingSource {
+    #[default]
+    Phone,
+    /// Starts now and is seated at once.
+    WalkIn,
+    Online,
+    Console,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -293,6 +310,13 @@ pub struct NewBooking {
     pub duration_minutes: i64,
     #[serde(default)]
     pub notes: Option<String>,
+    /// In a venue with tables: the tables to hold (they must be free and, when several,
+    /// combinable). Absent: the platform picks the smallest free fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_ids: Option<Vec<Uuid>>,
+    /// `phone` when absent. A `walk_in` starts now (`starts_at` is ignored) and is seated at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<BookingSource>,
 }
 
 /// Absent fields are left alone (and are not sent: `None` is skipped when serialised).
@@ -313,6 +337,9 @@ pub struct BookingPatch {
     #[serde(skip_serializing_if = "Option::is_none", default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
+    /// Move it to these tables (in a venue with tables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table_ids: Option<Vec<Uuid>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

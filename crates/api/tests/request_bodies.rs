@@ -47,10 +47,12 @@ fn creates_round_trip() {
         starts_at: datetime!(2026-07-01 18:30 UTC),
         duration_minutes: 90,
         notes: None,
+        table_ids: None,
+        source: None,
     };
     let sent = serde_json::to_value(&booking).unwrap();
     let keys: Vec<_> = sent.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys.len(), 7, "{keys:?}");
+    assert_eq!(keys.len(), 7, "absent tables and source are not sent: {keys:?}");
     let read: NewBooking = serde_json::from_value(sent).unwrap();
     assert_eq!((read.id, read.party_size, read.starts_at), (Some(id), 4, booking.starts_at));
 

@@ -86,6 +86,7 @@ codes! {
         EmailTaken => "email_taken",
         IdConflict => "id_conflict",
         CapacityExceeded => "capacity_exceeded",
+        TableUnavailable => "table_unavailable",
         InvalidTransition => "invalid_transition",
         LastOwner => "last_owner",
         RoleInUse => "role_in_use",

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use serde_json::json;
 use time::Duration;
 use venuedesk_api::permission::BuiltinRole;
-use venuedesk_api::venue::{Booking, Customer, Order, OrderItem, Product};
+use venuedesk_api::venue::{Booking, BookingSource, Customer, Order, OrderItem, Product};
 use venuedesk_api::venue_time;
 use venuedesk_api::{BookingStatus, OrderStatus};
 
@@ -185,6 +185,7 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
         data_enc,
         created_at: now,
         deleted: false,
+        tables: None,
     };
     let menu: &[(&str, &str, i64)] = &[
         ("Harbour fish stew", "Mains", 1850),
@@ -281,6 +282,8 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
                 notes: n.is_multiple_of(4).then(|| "Birthday: bring a candle".to_string()),
                 version: 1,
                 created_at: now,
+                table_ids: Vec::new(),
+                source: BookingSource::Phone,
             };
             let mut d = doc(Entity::Booking, b.id, 1, sealed::seal(state, vid, b.id, &b).await?);
             d.status = Some(b.status.as_str().to_owned());
@@ -377,6 +380,8 @@ pub async fn bulk_bookings(
             notes: None,
             version: 1,
             created_at: now,
+            table_ids: Vec::new(),
+            source: BookingSource::Phone,
         };
         let doc = DocRecord {
             entity: Entity::Booking,
@@ -390,6 +395,7 @@ pub async fn bulk_bookings(
             data_enc: sealed::seal(state, venue_id, b.id, &b).await?,
             created_at: now,
             deleted: false,
+            tables: None,
         };
         batch.push(DocWrite { doc, expected_version: None });
         if batch.len() == 1000 || i + 1 == count {

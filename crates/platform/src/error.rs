@@ -137,6 +137,10 @@ impl From<crate::store::StoreError> for ApiError {
                 ProblemCode::CapacityExceeded,
                 "not enough seats free at that time for this party",
             ),
+            D::TableUnavailable => ApiError::with_detail(
+                ProblemCode::TableUnavailable,
+                "a table it needs is taken at that time (turnover included)",
+            ),
             D::LastOwner => ApiError::with_detail(
                 ProblemCode::LastOwner,
                 "a venue needs at least one owner: make someone else owner first",

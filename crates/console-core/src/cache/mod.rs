@@ -297,6 +297,8 @@ mod tests {
             notes: Some("peanut allergy".into()),
             version: 1,
             created_at: starts_at,
+            table_ids: Vec::new(),
+            source: venuedesk_api::venue::BookingSource::Console,
         }
     }
 

@@ -48,6 +48,8 @@ impl Cache {
             notes: new.notes,
             version: 0,
             created_at: now,
+            table_ids: Vec::new(),
+            source: venue::BookingSource::Console,
         };
         let request = to_json(&venue::NewBooking {
             id: Some(b.id),
@@ -57,6 +59,8 @@ impl Cache {
             starts_at: b.starts_at,
             duration_minutes: b.duration_minutes,
             notes: b.notes.clone(),
+            table_ids: None,
+            source: Some(venue::BookingSource::Console),
         })?;
         let tx = self.conn.transaction().map_err(db)?;
         store_booking(&tx, &b, true)?;
@@ -101,6 +105,7 @@ impl Cache {
             starts_at: Some(change.starts_at),
             duration_minutes: Some(change.duration_minutes),
             notes: Some(change.notes),
+            table_ids: None,
         };
         let updated: Booking = session
             .call(

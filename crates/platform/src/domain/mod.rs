@@ -5,6 +5,7 @@ pub mod access;
 pub mod capacity;
 pub mod last_owner;
 pub mod sealed;
+pub mod seating;
 pub mod time_range;
 pub mod validate;
 

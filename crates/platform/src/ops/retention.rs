@@ -174,6 +174,7 @@ pub const POLICY: &[DataClass] = &[
             "roles",
             "members",
             "docs",
+            "booking_tables",
             "changes",
             "venue_sequences",
             "api_clients",

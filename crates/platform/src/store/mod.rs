@@ -493,6 +493,15 @@ pub trait TeamStore: Send + Sync + 'static {
 pub trait DocumentStore: Send + Sync + 'static {
     async fn doc(&self, venue_id: Uuid, entity: Entity, id: Uuid) -> StoreResult<Option<DocRecord>>;
     async fn docs(&self, venue_id: Uuid, entity: Entity, query: &DocQuery) -> StoreResult<Vec<DocRecord>>;
+    /// The tables some booking other than `except` holds at a moment of `[from, until)`
+    /// (its hold runs to its end plus the turnover).
+    async fn held_tables(
+        &self,
+        venue_id: Uuid,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        except: Uuid,
+    ) -> StoreResult<Vec<Uuid>>;
     /// Writes documents atomically with one audit event. With `check_capacity`, confirmed
     /// and seated bookings among them are checked against the venue's capacity as it is in
     /// the same transaction (no double booking: writes are serialised). A created or

@@ -102,6 +102,17 @@ pub struct DocRecord {
     pub data_enc: Vec<u8>,
     pub created_at: OffsetDateTime,
     pub deleted: bool,
+    /// A booking's tables: `Some` sets them (checked against every other booking holding
+    /// one of them), `None` leaves what is stored. A booking that no longer holds seats
+    /// (cancelled, completed, no-show, deleted) frees its tables either way.
+    pub tables: Option<TableHold>,
+}
+
+/// The tables a booking holds, from its start until `until` (its end plus the turnover).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableHold {
+    pub ids: Vec<Uuid>,
+    pub until: OffsetDateTime,
 }
 
 impl std::fmt::Debug for DocRecord {
@@ -140,6 +151,8 @@ pub enum DomainError {
     IdConflict,
     VersionMismatch(i64),
     CapacityExceeded,
+    /// A table the booking holds is held by another booking at an overlapping time.
+    TableUnavailable,
     LastOwner,
     RoleInUse,
     NameTaken,

@@ -304,3 +304,156 @@ async fn booking_rules_live_on_the_venue_with_defaults() {
     let audit = p.get_ok(&t.path("/audit?action=venue.update"), owner).await;
     assert_eq!(audit["items"][0]["details"]["booking_rules"]["slot_minutes"], 30);
 }
+
+/// `HH:MM` on the venue-local date `days` from today in London, as RFC 3339.
+fn london_at(days: i64, hm: &str) -> String {
+    use venuedesk_api::venue_time;
+    let tz = venue_time::zone("Europe/London").unwrap();
+    let today = venue_time::local_date(tz, time::OffsetDateTime::now_utc()).unwrap();
+    let date = today + chrono::Duration::days(days);
+    let local = date.and_time(chrono::NaiveTime::parse_from_str(hm, "%H:%M").unwrap());
+    venue_time::instant(tz, local).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()
+}
+
+fn at(guest: &str, party: i64, starts_at: &str) -> Value {
+    json!({"guest_name": guest, "party_size": party, "starts_at": starts_at, "duration_minutes": 90})
+}
+
+#[tokio::test]
+async fn bookings_get_the_smallest_free_table_and_never_share_one() {
+    let p = TestPlatform::start().await;
+    let t = p.team("floor-book", 100).await;
+    let (owner, desk) = (t.owner(), t.token("front_desk"));
+    let mut ids = std::collections::HashMap::new();
+    for (name, min, max) in [("T2a", 1, 2), ("T2b", 1, 2), ("T4", 2, 4), ("T6", 4, 6)] {
+        let tb = p.post_ok(&t.path("/tables"), owner, json!({"name": name, "seats_min": min, "seats_max": max})).await;
+        ids.insert(name, tb["id"].as_str().unwrap().to_string());
+    }
+    let res = p
+        .patch(&format!("{}/{}", t.path("/tables"), ids["T2a"]), owner, 1, json!({"combinable_with": [ids["T2b"]]}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let week: Vec<Value> = (1..=7).map(|d| json!({"weekday": d, "opens": "11:00", "closes": "23:30"})).collect();
+    let res =
+        p.authed(Method::PUT, &t.path("/opening-hours"), owner).json(&json!({"weekly": week})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let bookings = t.path("/bookings");
+    let seven = london_at(1, "19:00");
+    let table_of = |b: &Value| {
+        b["table_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+
+    // Couples at seven: the two-tops by name, then the four-top (the six-top needs four).
+    let a = p.post_ok(&bookings, desk, at("Ann", 2, &seven)).await;
+    let b = p.post_ok(&bookings, desk, at("Bea", 2, &seven)).await;
+    let c = p.post_ok(&bookings, desk, at("Cy", 2, &seven)).await;
+    assert_eq!(
+        (table_of(&a), table_of(&b), table_of(&c)),
+        (vec![ids["T2a"].clone()], vec![ids["T2b"].clone()], vec![ids["T4"].clone()])
+    );
+    assert_eq!((a["source"].as_str(), a["status"].as_str()), (Some("phone"), Some("confirmed")));
+    let res = p.send(Method::POST, &bookings, desk, Some(at("Dee", 2, &seven))).await;
+    expect_problem(res, 409, "table_unavailable").await;
+    // Naming a table that is taken, turnover included: C holds T4 until 20:30 + 15 minutes.
+    let mut on_t4 = at("Eve", 4, &london_at(1, "20:30"));
+    on_t4["table_ids"] = json!([ids["T4"]]);
+    expect_problem(p.send(Method::POST, &bookings, desk, Some(on_t4.clone())).await, 409, "table_unavailable").await;
+    on_t4["starts_at"] = json!(london_at(1, "20:45"));
+    let e = p.post_ok(&bookings, desk, on_t4).await;
+    assert_eq!(table_of(&e), vec![ids["T4"].clone()]);
+    // A party of four at seven: the six-top is free.
+    let f = p.post_ok(&bookings, desk, at("Fox", 4, &seven)).await;
+    assert_eq!(table_of(&f), vec![ids["T6"].clone()]);
+
+    // Outside the opening hours, tables that do not combine, too few seats: refused.
+    let res = p.send(Method::POST, &bookings, desk, Some(at("Gil", 2, &london_at(1, "09:00")))).await;
+    assert_eq!(expect_problem(res, 422, "validation_failed").await["errors"][0]["field"], "starts_at");
+    let res = p.send(Method::POST, &bookings, desk, Some(at("Gil", 2, &london_at(1, "22:30")))).await;
+    assert_eq!(
+        expect_problem(res, 422, "validation_failed").await["errors"][0]["field"],
+        "starts_at",
+        "ends after closing"
+    );
+    let mut apart = at("Hal", 4, &london_at(2, "12:00"));
+    apart["table_ids"] = json!([ids["T2a"], ids["T4"]]);
+    let res = p.send(Method::POST, &bookings, desk, Some(apart)).await;
+    assert_eq!(expect_problem(res, 422, "validation_failed").await["errors"][0]["field"], "table_ids");
+    let mut small = at("Ivy", 3, &london_at(2, "12:00"));
+    small["table_ids"] = json!([ids["T2a"]]);
+    let res = p.send(Method::POST, &bookings, desk, Some(small)).await;
+    assert_eq!(expect_problem(res, 422, "validation_failed").await["errors"][0]["field"], "party_size");
+    let mut pushed = at("Jo", 4, &london_at(2, "12:00"));
+    pushed["table_ids"] = json!([ids["T2a"], ids["T2b"]]);
+    let j = p.post_ok(&bookings, desk, pushed).await;
+    assert_eq!(table_of(&j).len(), 2);
+    let mut unknown = at("Kit", 2, &london_at(2, "13:00"));
+    unknown["table_ids"] = json!([uuid::Uuid::now_v7()]);
+    expect_problem(p.send(Method::POST, &bookings, desk, Some(unknown)).await, 404, "not_found").await;
+
+    // Cancelling frees the table at once; the next couple at seven gets it.
+    let res = p.send(Method::POST, &format!("{bookings}/{}/cancel", id(&a)), desk, None).await;
+    assert_eq!(res.status(), 200);
+    let d = p.post_ok(&bookings, desk, at("Dee", 2, &seven)).await;
+    assert_eq!(table_of(&d), vec![ids["T2a"].clone()]);
+
+    // Moving B to the four-top at seven: taken by C. To the six-top later that night: fine.
+    let res = p.patch(&format!("{bookings}/{}", id(&b)), desk, 1, json!({"table_ids": [ids["T4"]]})).await;
+    expect_problem(res, 409, "table_unavailable").await;
+    let res = p
+        .patch(
+            &format!("{bookings}/{}", id(&b)),
+            desk,
+            1,
+            json!({"table_ids": [ids["T6"]], "starts_at": london_at(1, "21:00")}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let moved: Value = res.json().await.unwrap();
+    assert_eq!(table_of(&moved), vec![ids["T6"].clone()]);
+    // T2b is free at seven again.
+    let g = p.post_ok(&bookings, desk, at("Gus", 2, &seven)).await;
+    assert_eq!(table_of(&g), vec![ids["T2b"].clone()]);
+    // A change of notes alone leaves the tables as they are.
+    let res = p.patch(&format!("{bookings}/{}", id(&g)), desk, 1, json!({"notes": "window"})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(table_of(&res.json::<Value>().await.unwrap()), vec![ids["T2b"].clone()]);
+    let audit = p.get_ok(&t.path("/audit?action=booking.create&limit=200"), owner).await;
+    assert!(audit["items"].as_array().unwrap().iter().all(|e| e["details"]["table_ids"].is_array()));
+}
+
+#[tokio::test]
+async fn a_walk_in_is_seated_now_and_a_venue_without_tables_keeps_its_seats() {
+    let p = TestPlatform::start().await;
+    let t = p.team("floor-walkin", 4).await;
+    let desk = t.token("front_desk");
+    let bookings = t.path("/bookings");
+    // No tables: the seat capacity decides, and naming a table finds none.
+    let later = london_at(3, "19:00");
+    let mut named = at("Ann", 2, &later);
+    named["table_ids"] = json!([uuid::Uuid::now_v7()]);
+    expect_problem(p.send(Method::POST, &bookings, desk, Some(named)).await, 404, "not_found").await;
+    let no_tables = p.post_ok(&bookings, desk, at("Ann", 4, &later)).await;
+    assert_eq!(no_tables["table_ids"], json!([]));
+    expect_problem(p.send(Method::POST, &bookings, desk, Some(at("Bo", 1, &later))).await, 409, "capacity_exceeded")
+        .await;
+
+    // With a table (and no opening hours set: always open), a walk-in starts now, seated.
+    let table = p.post_ok(&t.path("/tables"), t.owner(), json!({"name": "Bar 1", "seats_max": 2})).await;
+    let mut walk_in = at("Cat", 2, "2000-01-01T00:00:00Z");
+    walk_in["source"] = json!("walk_in");
+    let before = time::OffsetDateTime::now_utc() - time::Duration::seconds(5);
+    let w = p.post_ok(&bookings, desk, walk_in.clone()).await;
+    assert_eq!((w["status"].as_str(), w["source"].as_str()), (Some("seated"), Some("walk_in")));
+    assert_eq!(w["table_ids"], json!([table["id"]]));
+    let started =
+        time::OffsetDateTime::parse(w["starts_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    assert!(started >= before && started <= time::OffsetDateTime::now_utc(), "{started}");
+    // The bar seat is taken now: the next walk-in finds nothing.
+    expect_problem(p.send(Method::POST, &bookings, desk, Some(walk_in.clone())).await, 409, "table_unavailable").await;
+    // Completed: free again.
+    let res = p.send(Method::POST, &format!("{bookings}/{}/complete", id(&w)), desk, None).await;
+    assert_eq!(res.status(), 200);
+    let again = p.post_ok(&bookings, desk, walk_in).await;
+    assert_eq!(again["table_ids"], json!([table["id"]]));
+}

@@ -20,8 +20,9 @@ use crate::venue_fixture::{booking, in_hours};
 const PG_ONLY: &str = "needs PostgreSQL: set VENUEDESK_TEST_DATABASE (scripts/pg-cluster.sh)";
 
 /// Every table with a venue: row-level security is enabled and forced on each.
-const TENANT_TABLES: [&str; 9] = [
+const TENANT_TABLES: [&str; 10] = [
     "venues",
+    "booking_tables",
     "roles",
     "members",
     "invitations",
@@ -67,6 +68,8 @@ async fn the_app_role_sees_no_tenant_row_without_a_context_and_only_its_venue_wi
     let b = p.team("rls-b", 50).await;
     for t in [&a, &b] {
         let c = p.post_ok(&t.path("/customers"), t.token("manager"), json!({"name": "Rowan Levels"})).await;
+        // On a table: a booking_tables row too.
+        p.post_ok(&t.path("/tables"), t.owner(), json!({"name": "T1", "seats_max": 4})).await;
         let mut body = booking("Rowan", 2, &in_hours(3));
         body["customer_id"] = c["id"].clone();
         p.post_ok(&t.path("/bookings"), t.owner(), body).await;
@@ -322,6 +325,47 @@ async fn thirty_bookings_for_the_last_four_seats_over_three_nodes_make_exactly_f
     let list = p.get_ok(&t.path("/bookings?from=2000-01-01&to=2100-01-01&limit=200"), t.owner()).await;
     let seats: i64 = list["items"].as_array().unwrap().iter().map(|b| b["party_size"].as_i64().unwrap()).sum();
     assert_eq!(seats, 10);
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set VENUEDESK_TEST_DATABASE (scripts/pg-cluster.sh)"]
+async fn thirty_bookings_for_the_last_table_over_three_nodes_make_exactly_one() {
+    let p = start().await;
+    let t = p.team("nodes-table", 1000).await;
+    let at = in_hours(30);
+    let table = p.post_ok(&t.path("/tables"), t.owner(), json!({"name": "T1", "seats_max": 4})).await;
+    let nodes = Nodes::start(&p, 3).await;
+    let http = reqwest::Client::new();
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            // Half name the table, half let the platform pick it: the same table either way.
+            let mut body = booking(&format!("Guest {i}"), 2, &at);
+            if i % 2 == 0 {
+                body["table_ids"] = json!([table["id"]]);
+            }
+            let rb =
+                authed(&http, Method::POST, format!("{}{}", nodes.base(i), t.path("/bookings")), t.owner()).json(&body);
+            tokio::spawn(async move {
+                let res = rb.send().await.unwrap();
+                let status = res.status().as_u16();
+                let code = res.json::<Value>().await.unwrap()["code"].as_str().map(str::to_string);
+                (status, code)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    assert_eq!(answers.iter().filter(|(s, _)| *s == 201).count(), 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|(s, c)| *s == 201 || (*s == 409 && c.as_deref() == Some("table_unavailable"))),
+        "{answers:?}"
+    );
+    let list = p.get_ok(&t.path("/bookings?from=2000-01-01&to=2100-01-01&limit=200"), t.owner()).await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["table_ids"], json!([table["id"]]));
 }
 
 #[tokio::test]

@@ -110,6 +110,8 @@ pub(super) async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result
                     notes: None,
                     version: 1,
                     created_at: now,
+                    table_ids: Vec::new(),
+                    source: venuedesk_api::venue::BookingSource::Phone,
                 };
                 let doc = DocRecord {
                     entity: Entity::Booking,
@@ -123,6 +125,7 @@ pub(super) async fn direct_creates(t: &Arc<Target>, run_for: Duration) -> Result
                     data_enc: sealed::seal(&state, vid, b.id, &b).await.map_err(|e| anyhow::anyhow!("{e:?}"))?,
                     created_at: now,
                     deleted: false,
+                    tables: None,
                 };
                 let guest = sealed::pii(&state, &sealed::guest_scope(vid, b.id), &b.guest_name)
                     .await

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
+use venuedesk_api::opening_hours::Hours;
 use venuedesk_api::permission::Permission;
-use venuedesk_api::venue::{Booking, BookingPatch, NewBooking, Page};
+use venuedesk_api::venue::{Booking, BookingPatch, BookingSource, NewBooking, Page};
 use venuedesk_api::{BookingAction, BookingStatus, Problem, ProblemCode};
 
 use super::{load, page_limit, page_of, parse_cursor, query_error};
@@ -22,7 +23,7 @@ use crate::http::client_ip::ClientIp;
 use crate::http::json::ApiJson;
 use crate::http::versioning::{created, if_match, tagged};
 use crate::state::AppState;
-use crate::store::{DocQuery, DocRecord, DocWrite, DomainError, Entity, StoreError};
+use crate::store::{DocQuery, DocRecord, DocWrite, DomainError, Entity, StoreError, TableHold};
 
 pub const MAX_PARTY: i64 = 1000;
 
@@ -38,7 +39,7 @@ pub struct BookingQuery {
     pub cursor: Option<String>,
 }
 
-async fn doc_for(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<DocRecord> {
+async fn doc_for(state: &AppState, vid: Uuid, b: &Booking, tables: Option<TableHold>) -> ApiResult<DocRecord> {
     Ok(DocRecord {
         entity: Entity::Booking,
         id: b.id,
@@ -51,6 +52,7 @@ async fn doc_for(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<DocRecor
         data_enc: sealed::seal(state, vid, b.id, b).await?,
         created_at: b.created_at,
         deleted: false,
+        tables,
     })
 }
 
@@ -99,7 +101,84 @@ async fn audit_details(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<se
         "starts_at": crate::audit::chain::format_at(b.starts_at),
         "duration_minutes": b.duration_minutes,
         "status": b.status,
+        "table_ids": b.table_ids,
+        "source": b.source,
     }))
+}
+
+/// Most tables one booking may hold.
+const MAX_TABLES_PER_BOOKING: usize = 10;
+
+/// In a venue with tables: the booking must fall within the opening hours (when set) and
+/// gets the tables chosen (checked: this venue's, combinable, enough seats) or the smallest
+/// free fit. `None` in a venue without tables, where the seat capacity applies instead.
+/// The store checks the tables again under the venue's lock (`409 table_unavailable`).
+async fn seat_on_tables(
+    state: &AppState,
+    scope: &VenueScope,
+    b: &Booking,
+    chosen: Option<&[Uuid]>,
+) -> ApiResult<Option<TableHold>> {
+    let vid = scope.venue_id();
+    let floor = super::tables::all_tables(state, vid).await?;
+    if floor.is_empty() {
+        if chosen.is_some_and(|c| !c.is_empty()) {
+            return Err(not_found());
+        }
+        return Ok(None);
+    }
+    let (_, set) = super::opening_hours::current(state, vid).await?;
+    let hours = Hours::check(&set.weekly, &set.exceptions).map_err(|e| ApiError::internal(e.to_string()))?;
+    let tz = validate::timezone("timezone", &scope.venue.timezone)?;
+    let open =
+        hours.is_empty() || hours.covers(tz, b.starts_at, b.ends_at).map_err(|e| ApiError::internal(e.to_string()))?;
+    if !open {
+        return Err(ApiError::validation("starts_at", "the booking is not within the venue's opening hours"));
+    }
+    let until = b
+        .ends_at
+        .checked_add(Duration::minutes(scope.venue.rules.turnover_minutes))
+        .ok_or_else(|| ApiError::validation("starts_at", "is out of range"))?;
+    let ids = match chosen {
+        Some(ids) if !ids.is_empty() => {
+            if ids.len() > MAX_TABLES_PER_BOOKING {
+                return Err(ApiError::validation("table_ids", format!("at most {MAX_TABLES_PER_BOOKING} tables")));
+            }
+            let mut picked = Vec::new();
+            for id in ids {
+                let (_, t) = floor.get(id).ok_or_else(not_found)?;
+                if picked.iter().any(|p: &&venuedesk_api::front_desk::Table| p.id == *id) {
+                    return Err(ApiError::validation("table_ids", "names a table twice"));
+                }
+                picked.push(t);
+            }
+            for (i, a) in picked.iter().enumerate() {
+                if let Some(b) = picked[i + 1..].iter().find(|b| !a.combinable_with.contains(&b.id)) {
+                    return Err(ApiError::validation(
+                        "table_ids",
+                        format!("{} and {} cannot be pushed together", a.name, b.name),
+                    ));
+                }
+            }
+            let seats: i64 = picked.iter().map(|t| t.seats_max).sum();
+            if seats < b.party_size {
+                return Err(ApiError::validation("party_size", format!("the tables chosen seat {seats}")));
+            }
+            ids.to_vec()
+        }
+        _ => {
+            let held: std::collections::HashSet<Uuid> =
+                state.store.held_tables(vid, b.starts_at, until, b.id).await?.into_iter().collect();
+            let tables: Vec<&venuedesk_api::front_desk::Table> = floor.values().map(|(_, t)| t).collect();
+            crate::domain::seating::choose(&tables, &held, b.party_size).ok_or_else(|| {
+                ApiError::with_detail(
+                    ProblemCode::TableUnavailable,
+                    format!("no free table (or pair of tables) seats {} then", b.party_size),
+                )
+            })?
+        }
+    };
+    Ok(Some(TableHold { ids, until }))
 }
 
 /// Bookings by start time (`bookings:read`); without `from`/`to`: today in the venue's time zone.
@@ -171,8 +250,16 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsWrite)).await?;
     let now = state.clock.now();
-    let (starts_at, ends_at) = timing(body.starts_at, body.duration_minutes, now)?;
-    let b = Booking {
+    let source = body.source.unwrap_or_default();
+    let walk_in = source == BookingSource::WalkIn;
+    // A walk-in starts now, to the millisecond the wire carries.
+    let starts_at = if walk_in {
+        now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now)
+    } else {
+        body.starts_at
+    };
+    let (starts_at, ends_at) = timing(starts_at, body.duration_minutes, now)?;
+    let mut b = Booking {
         id: body.id.unwrap_or_else(Uuid::now_v7),
         guest_name: validate::text("guest_name", &body.guest_name, 100)?,
         customer_id: body.customer_id,
@@ -180,16 +267,38 @@ pub async fn create(
         starts_at,
         ends_at,
         duration_minutes: body.duration_minutes,
-        status: BookingStatus::Confirmed,
+        status: if walk_in { BookingStatus::Seated } else { BookingStatus::Confirmed },
         notes: validate::optional_text("notes", body.notes.as_deref(), 1000)?,
         version: 1,
         created_at: now,
+        table_ids: Vec::new(),
+        source,
     };
     check_customer(&state, &scope, b.customer_id).await?;
-    let doc = doc_for(&state, vid, &b).await?;
-    let audit =
-        scope.audit(&state, "booking.create", "booking", Some(b.id.to_string()), audit_details(&state, vid, &b).await?);
-    state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], true, &[], audit).await?;
+    // A table picked here can be taken by a booking committed meanwhile: pick again.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let hold = seat_on_tables(&state, &scope, &b, body.table_ids.as_deref()).await?;
+        b.table_ids = hold.as_ref().map(|h| h.ids.clone()).unwrap_or_default();
+        let check_capacity = hold.is_none();
+        let doc = doc_for(&state, vid, &b, hold).await?;
+        let audit = scope.audit(
+            &state,
+            "booking.create",
+            "booking",
+            Some(b.id.to_string()),
+            audit_details(&state, vid, &b).await?,
+        );
+        match state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], check_capacity, &[], audit).await
+        {
+            Ok(()) => break,
+            Err(StoreError::Domain(DomainError::TableUnavailable)) if body.table_ids.is_none() && attempts < 3 => {
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     let res = created(b.version, &b);
     Ok(subject(res, vid, b.id))
 }
@@ -257,13 +366,32 @@ pub async fn patch(
     if let Some(v) = body.notes {
         b.notes = validate::optional_text("notes", v.as_deref(), 1000)?;
     }
+    // On tables: a new time, size or table is checked (hours, seats, free), keeping its
+    // tables unless others are named; a booking that has none yet gets the smallest fit.
+    let moved = body.starts_at.is_some()
+        || body.duration_minutes.is_some()
+        || body.party_size.is_some()
+        || body.table_ids.is_some();
+    let on_tables = !super::tables::all_tables(&state, vid).await?.is_empty();
+    let hold = if moved && on_tables {
+        let current = (!b.table_ids.is_empty()).then(|| b.table_ids.clone());
+        seat_on_tables(&state, &scope, &b, body.table_ids.as_deref().or(current.as_deref())).await?
+    } else if body.table_ids.as_ref().is_some_and(|t| !t.is_empty()) {
+        return Err(not_found());
+    } else {
+        None
+    };
+    if let Some(h) = &hold {
+        b.table_ids = h.ids.clone();
+    }
+    let check_capacity = !on_tables;
     b.version = doc.version + 1;
-    let new_doc = doc_for(&state, vid, &b).await?;
+    let new_doc = doc_for(&state, vid, &b, hold).await?;
     let audit =
         scope.audit(&state, "booking.update", "booking", Some(id.to_string()), audit_details(&state, vid, &b).await?);
     state
         .store
-        .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], true, &[], audit)
+        .write_docs(vid, &[DocWrite { doc: new_doc, expected_version: Some(doc.version) }], check_capacity, &[], audit)
         .await?;
     Ok(subject(tagged(b.version, &b), vid, b.id))
 }
@@ -285,7 +413,7 @@ async fn transition(
             .map_err(|refused| ApiError::with_detail(ProblemCode::InvalidTransition, refused.to_string()))?;
         b.status = next;
         b.version = doc.version + 1;
-        let new_doc = doc_for(&state, vid, &b).await?;
+        let new_doc = doc_for(&state, vid, &b, None).await?;
         let verb = action.as_str().replace('-', "_");
         let audit =
             scope.audit(&state, &format!("booking.{verb}"), "booking", Some(id.to_string()), json!({ "status": next }));

@@ -46,6 +46,7 @@ async fn doc_for(state: &AppState, vid: Uuid, c: &Customer, created_at: time::Of
         data_enc: sealed::seal(state, vid, c.id, c).await?,
         created_at,
         deleted: false,
+        tables: None,
     })
 }
 

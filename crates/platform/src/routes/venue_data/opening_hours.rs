@@ -94,6 +94,7 @@ pub async fn put(
         data_enc: sealed::seal(&state, vid, vid, &hours).await?,
         created_at: doc.as_ref().map_or_else(|| state.clock.now(), |d| d.created_at),
         deleted: false,
+        tables: None,
     };
     let audit = scope.audit(
         &state,

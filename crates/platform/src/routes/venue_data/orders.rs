@@ -43,6 +43,7 @@ pub(crate) async fn doc_for(state: &AppState, vid: Uuid, o: &Order) -> ApiResult
         data_enc: sealed::seal(state, vid, o.id, o).await?,
         created_at: o.created_at,
         deleted: false,
+        tables: None,
     })
 }
 

@@ -42,6 +42,7 @@ async fn doc_for(state: &AppState, vid: Uuid, p: &Product, created_at: time::Off
         data_enc: sealed::seal(state, vid, p.id, p).await?,
         created_at,
         deleted: false,
+        tables: None,
     })
 }
 

@@ -53,6 +53,7 @@ async fn doc_for(state: &AppState, vid: Uuid, t: &Table, created_at: OffsetDateT
         data_enc: sealed::seal(state, vid, t.id, t).await?,
         created_at,
         deleted: false,
+        tables: None,
     })
 }
 

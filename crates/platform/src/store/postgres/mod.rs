@@ -1255,6 +1255,16 @@ impl DocumentStore for PgStore {
         venue::docs(self, venue_id, entity, query).await
     }
 
+    async fn held_tables(
+        &self,
+        venue_id: Uuid,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        except: Uuid,
+    ) -> StoreResult<Vec<Uuid>> {
+        venue::held_tables(self, venue_id, from, until, except).await
+    }
+
     async fn write_docs(
         &self,
         venue_id: Uuid,

@@ -596,6 +596,7 @@ fn doc_from_row(r: &PgRow) -> StoreResult<DocRecord> {
         data_enc: r.try_get("data_enc")?,
         created_at: from_ms(r.try_get("created_at")?)?,
         deleted: r.try_get("deleted")?,
+        tables: None,
     })
 }
 
@@ -609,6 +610,28 @@ pub(super) async fn doc(s: &PgStore, venue_id: Uuid, entity: Entity, id: Uuid) -
     let row = sqlx::query(sql).bind(venue_id).bind(id).bind(entity.as_str()).fetch_optional(&mut *tx).await?;
     tx.commit().await?;
     row.as_ref().map(doc_from_row).transpose()
+}
+
+pub(super) async fn held_tables(
+    s: &PgStore,
+    venue_id: Uuid,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+    except: Uuid,
+) -> StoreResult<Vec<Uuid>> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let ids = sqlx::query_scalar(
+        "SELECT DISTINCT table_id FROM booking_tables WHERE venue_id = $1 AND booking_id <> $2 \
+         AND starts_at < $3 AND blocked_until > $4",
+    )
+    .bind(venue_id)
+    .bind(except)
+    .bind(ms(until))
+    .bind(ms(from))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ids)
 }
 
 pub(super) async fn docs(s: &PgStore, venue_id: Uuid, entity: Entity, q: &DocQuery) -> StoreResult<Vec<DocRecord>> {
@@ -697,6 +720,49 @@ async fn peak_load(tx: &mut Tx, venue_id: Uuid, doc: &DocRecord) -> StoreResult<
     Ok(capacity::peak_from_changes(party, &changes))
 }
 
+/// Keeps `booking_tables` in step with a booking write (see `DocRecord::tables`); refuses a
+/// table another booking holds at an overlapping time. Runs under the venue's lock.
+async fn hold_tables(tx: &mut Tx, venue_id: Uuid, d: &DocRecord) -> StoreResult<()> {
+    if d.entity != Entity::Booking || (holds_seats(d) && d.tables.is_none()) {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM booking_tables WHERE venue_id = $1 AND booking_id = $2")
+        .bind(venue_id)
+        .bind(d.id)
+        .execute(&mut **tx)
+        .await?;
+    let (Some(hold), Some(start), true) = (&d.tables, d.starts_at, holds_seats(d)) else { return Ok(()) };
+    if hold.ids.is_empty() {
+        return Ok(());
+    }
+    let taken: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM booking_tables WHERE venue_id = $1 AND table_id = ANY($2) \
+         AND starts_at < $3 AND blocked_until > $4",
+    )
+    .bind(venue_id)
+    .bind(&hold.ids)
+    .bind(ms(hold.until))
+    .bind(ms(start))
+    .fetch_one(&mut **tx)
+    .await?;
+    if taken > 0 {
+        return Err(refused(DomainError::TableUnavailable));
+    }
+    for table in &hold.ids {
+        sqlx::query(
+            "INSERT INTO booking_tables (venue_id, booking_id, table_id, starts_at, blocked_until) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(venue_id)
+        .bind(d.id)
+        .bind(table)
+        .bind(ms(start))
+        .bind(ms(hold.until))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn write_docs(
     s: &PgStore,
     venue_id: Uuid,
@@ -780,6 +846,7 @@ pub(super) async fn write_docs(
         {
             return Err(refused(DomainError::CapacityExceeded));
         }
+        hold_tables(&mut tx, venue_id, d).await?;
         append_change_tx(&mut tx, venue_id, d.entity.as_str(), d.id, if d.deleted { "delete" } else { "upsert" })
             .await?;
     }

@@ -1150,6 +1150,16 @@ impl DocumentStore for SqliteStore {
         venue::docs(self, venue_id, entity, query).await
     }
 
+    async fn held_tables(
+        &self,
+        venue_id: Uuid,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        except: Uuid,
+    ) -> StoreResult<Vec<Uuid>> {
+        venue::held_tables(self, venue_id, from, until, except).await
+    }
+
     async fn write_docs(
         &self,
         venue_id: Uuid,

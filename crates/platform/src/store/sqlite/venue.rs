@@ -584,6 +584,7 @@ fn doc_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<DocRecord> {
         data_enc: r.try_get("data_enc")?,
         created_at: from_ms(r.try_get("created_at")?)?,
         deleted: r.try_get("deleted")?,
+        tables: None,
     })
 }
 
@@ -600,6 +601,25 @@ pub(super) async fn doc(s: &SqliteStore, venue_id: Uuid, entity: Entity, id: Uui
         .fetch_optional(&s.reader)
         .await?;
     row.as_ref().map(doc_from_row).transpose()
+}
+
+pub(super) async fn held_tables(
+    s: &SqliteStore,
+    venue_id: Uuid,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+    except: Uuid,
+) -> StoreResult<Vec<Uuid>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT table_id FROM booking_tables WHERE venue_id = ? AND booking_id <> ? AND starts_at < ? AND blocked_until > ?",
+    )
+    .bind(venue_id.to_string())
+    .bind(except.to_string())
+    .bind(ms(until))
+    .bind(ms(from))
+    .fetch_all(&s.reader)
+    .await?;
+    ids.iter().map(|i| uuid(i)).collect()
 }
 
 pub(super) async fn docs(s: &SqliteStore, venue_id: Uuid, entity: Entity, q: &DocQuery) -> StoreResult<Vec<DocRecord>> {
@@ -691,6 +711,46 @@ async fn peak_load(tx: &mut Tx<'_>, venue_id: Uuid, doc: &DocRecord) -> StoreRes
     Ok(capacity::peak_from_changes(party, &changes))
 }
 
+/// Keeps `booking_tables` in step with a booking write (see `DocRecord::tables`); refuses a
+/// table another booking holds at an overlapping time. SQLite's one writer serialises it.
+async fn hold_tables(tx: &mut Tx<'_>, venue_id: Uuid, d: &DocRecord) -> StoreResult<()> {
+    if d.entity != Entity::Booking || (holds_seats(d) && d.tables.is_none()) {
+        return Ok(());
+    }
+    let (venue, booking) = (venue_id.to_string(), d.id.to_string());
+    sqlx::query("DELETE FROM booking_tables WHERE venue_id = ? AND booking_id = ?")
+        .bind(&venue)
+        .bind(&booking)
+        .execute(&mut **tx)
+        .await?;
+    let (Some(hold), Some(start), true) = (&d.tables, d.starts_at, holds_seats(d)) else { return Ok(()) };
+    for table in &hold.ids {
+        let taken: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM booking_tables WHERE venue_id = ? AND table_id = ? AND starts_at < ? AND blocked_until > ?",
+        )
+        .bind(&venue)
+        .bind(table.to_string())
+        .bind(ms(hold.until))
+        .bind(ms(start))
+        .fetch_one(&mut **tx)
+        .await?;
+        if taken > 0 {
+            return Err(refused(DomainError::TableUnavailable));
+        }
+        sqlx::query(
+            "INSERT INTO booking_tables (venue_id, booking_id, table_id, starts_at, blocked_until) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&venue)
+        .bind(&booking)
+        .bind(table.to_string())
+        .bind(ms(start))
+        .bind(ms(hold.until))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn write_docs(
     s: &SqliteStore,
     venue_id: Uuid,
@@ -775,6 +835,7 @@ pub(super) async fn write_docs(
         {
             return Err(refused(DomainError::CapacityExceeded));
         }
+        hold_tables(&mut tx, venue_id, d).await?;
         append_change_tx(&mut tx, venue_id, d.entity.as_str(), d.id, if d.deleted { "delete" } else { "upsert" })
             .await?;
     }
