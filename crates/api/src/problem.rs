@@ -53,6 +53,7 @@ problem_codes! {
     IdConflict => ("id_conflict", 409, "Id already in use"),
     CapacityExceeded => ("capacity_exceeded", 409, "Capacity exceeded"),
     TableUnavailable => ("table_unavailable", 409, "Table unavailable"),
+    TableInUse => ("table_in_use", 409, "Table in use"),
     InvalidTransition => ("invalid_transition", 409, "Invalid status transition"),
     LastOwner => ("last_owner", 409, "Venue would have no owner"),
     RoleInUse => ("role_in_use", 409, "Role still assigned to members"),

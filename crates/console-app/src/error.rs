@@ -87,6 +87,7 @@ codes! {
         IdConflict => "id_conflict",
         CapacityExceeded => "capacity_exceeded",
         TableUnavailable => "table_unavailable",
+        TableInUse => "table_in_use",
         InvalidTransition => "invalid_transition",
         LastOwner => "last_owner",
         RoleInUse => "role_in_use",

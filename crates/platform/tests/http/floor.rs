@@ -451,6 +451,9 @@ async fn a_walk_in_is_seated_now_and_a_venue_without_tables_keeps_its_seats() {
     assert!(started >= before && started <= time::OffsetDateTime::now_utc(), "{started}");
     // The bar seat is taken now: the next walk-in finds nothing.
     expect_problem(p.send(Method::POST, &bookings, desk, Some(walk_in.clone())).await, 409, "table_unavailable").await;
+    // A table someone sits at cannot be removed.
+    let res = p.send(Method::DELETE, &format!("{}/{}", t.path("/tables"), id(&table)), t.owner(), None).await;
+    expect_problem(res, 409, "table_in_use").await;
     // Completed: free again.
     let res = p.send(Method::POST, &format!("{bookings}/{}/complete", id(&w)), desk, None).await;
     assert_eq!(res.status(), 200);

@@ -239,6 +239,7 @@ pub async fn patch(
 #[utoipa::path(delete, path = "/v1/venues/{vid}/tables/{id}", tag = "floor", security(("bearer" = [])), params(("vid" = Uuid, Path), ("id" = Uuid, Path)),
     responses((status = 204, description = "removed"), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`table_in_use`: a booking that has not ended holds it; move or cancel that first", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`version_mismatch`: a table it combined with changed meanwhile; retry", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -248,6 +249,15 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::SettingsManage)).await?;
     let (doc, t): (_, Table) = load(&state, &scope, Entity::Table, id).await?;
+    // A table a live booking still holds (now or later) stays until that booking moves.
+    let now = state.clock.now();
+    let held = state.store.held_tables(vid, now, now + time::Duration::days(3 * 366), Uuid::nil()).await?;
+    if held.contains(&id) {
+        return Err(ApiError::with_detail(
+            ProblemCode::TableInUse,
+            "a booking that has not ended holds this table: move or cancel it first",
+        ));
+    }
     let tables = all_tables(&state, vid).await?;
     let before: BTreeSet<Uuid> = t.combinable_with.iter().copied().collect();
     let gone = DocRecord { version: doc.version + 1, deleted: true, ..doc.clone() };
