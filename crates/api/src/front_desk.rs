@@ -97,6 +97,25 @@ pub struct OpeningHoursPut {
     pub exceptions: Vec<HoursException>,
 }
 
+/// One bookable start time and the tables a booking then gets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AvailableSlot {
+    #[serde(with = "crate::timestamp")]
+    pub starts_at: time::OffsetDateTime,
+    /// Empty in a venue without tables (its seat capacity decides).
+    pub tables: Vec<Uuid>,
+}
+
+/// `GET …/availability`: the start times on `date` (venue-local) at which a booking of
+/// `duration_minutes` for `party_size` fits.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SlotAvailability {
+    pub date: String,
+    pub party_size: i64,
+    pub duration_minutes: i64,
+    pub slots: Vec<AvailableSlot>,
+}
+
 /// How long a booking lasts by default: parties of `party_size_from` or more (up to the next
 /// rule's) stay `minutes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! validated and audited on its way to the store.
 
 pub mod access;
+pub mod availability;
 pub mod capacity;
 pub mod last_owner;
 pub mod sealed;

@@ -88,6 +88,7 @@ pub fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(venue_data::tables::list, venue_data::tables::create))
         .routes(routes!(venue_data::tables::patch, venue_data::tables::delete))
         .routes(routes!(venue_data::opening_hours::get, venue_data::opening_hours::put))
+        .routes(routes!(venue_data::availability::search))
         .routes(routes!(venue_data::orders::list, venue_data::orders::create))
         .routes(routes!(venue_data::orders::set_status))
         .routes(routes!(venue_data::feed::changes))

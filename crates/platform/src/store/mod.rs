@@ -502,6 +502,13 @@ pub trait DocumentStore: Send + Sync + 'static {
         until: OffsetDateTime,
         except: Uuid,
     ) -> StoreResult<Vec<Uuid>>;
+    /// Every table hold overlapping `[from, until)`: (table, held from, held until).
+    async fn table_holds(
+        &self,
+        venue_id: Uuid,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> StoreResult<Vec<(Uuid, OffsetDateTime, OffsetDateTime)>>;
     /// Writes documents atomically with one audit event. With `check_capacity`, confirmed
     /// and seated bookings among them are checked against the venue's capacity as it is in
     /// the same transaction (no double booking: writes are serialised). A created or

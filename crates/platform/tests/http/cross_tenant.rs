@@ -109,6 +109,7 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
         (Method::PATCH, format!("/v1/venues/{bv}/tables/{bt}"), Some(json!({"seats_max": 2}))),
         (Method::DELETE, format!("/v1/venues/{bv}/tables/{bt}"), None),
         (Method::GET, format!("/v1/venues/{bv}/opening-hours"), None),
+        (Method::GET, format!("/v1/venues/{bv}/availability?date=2030-01-01&party_size=2"), None),
         (
             Method::PUT,
             format!("/v1/venues/{bv}/opening-hours"),

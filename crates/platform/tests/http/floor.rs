@@ -460,3 +460,84 @@ async fn a_walk_in_is_seated_now_and_a_venue_without_tables_keeps_its_seats() {
     let again = p.post_ok(&bookings, desk, walk_in).await;
     assert_eq!(again["table_ids"], json!([table["id"]]));
 }
+
+#[tokio::test]
+async fn availability_offers_what_can_be_booked_and_nothing_else() {
+    let p = TestPlatform::start().await;
+    let t = p.team("floor-avail", 100).await;
+    let (owner, desk) = (t.owner(), t.token("front_desk"));
+    let t2 = p.post_ok(&t.path("/tables"), owner, json!({"name": "T2", "seats_max": 2})).await;
+    let t4 = p.post_ok(&t.path("/tables"), owner, json!({"name": "T4", "seats_min": 2, "seats_max": 4})).await;
+    let week: Vec<Value> = (1..=7).map(|d| json!({"weekday": d, "opens": "12:00", "closes": "22:00"})).collect();
+    let res =
+        p.authed(Method::PUT, &t.path("/opening-hours"), owner).json(&json!({"weekly": week})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let tz = venuedesk_api::venue_time::zone("Europe/London").unwrap();
+    let date = (venuedesk_api::venue_time::local_date(tz, time::OffsetDateTime::now_utc()).unwrap()
+        + chrono::Duration::days(2))
+    .to_string();
+    let (pr, tr) = (&p, &t);
+    let search = |party: i64| {
+        let path = tr.path(&format!("/availability?date={date}&party_size={party}"));
+        async move { pr.get_ok(&path, desk).await }
+    };
+    let local = |s: &Value| {
+        let at = time::OffsetDateTime::parse(
+            s["starts_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        venuedesk_api::venue_time::local_date_time(tz, at).unwrap().format("%H:%M").to_string()
+    };
+
+    // Quarter hours from 12:00 to 20:30 (a 90-minute booking ends by 22:00), on the two-top.
+    let a = search(2).await;
+    assert_eq!((a["duration_minutes"].as_i64(), a["party_size"].as_i64()), (Some(90), Some(2)));
+    let slots = a["slots"].as_array().unwrap();
+    assert_eq!(slots.len(), 35);
+    assert_eq!((local(&slots[0]), local(&slots[34])), ("12:00".to_string(), "20:30".to_string()));
+    assert!(slots.iter().all(|s| s["tables"] == json!([t2["id"]])));
+
+    // Two couples at seven take both tables: a couple can start by 17:15 (ends 18:45, free
+    // again after 15 minutes' turnover) and not after; offered slots book, others do not.
+    let seven = london_at(2, "19:00");
+    p.post_ok(&t.path("/bookings"), desk, at("Ann", 2, &seven)).await;
+    let b = search(2).await;
+    let at_seven = b["slots"].as_array().unwrap().iter().find(|s| local(s) == "19:00").cloned().unwrap();
+    assert_eq!(at_seven["tables"], json!([t4["id"]]), "the four-top is next");
+    p.post_ok(&t.path("/bookings"), desk, at("Bea", 2, &seven)).await;
+    let c = search(2).await;
+    let times: Vec<String> = c["slots"].as_array().unwrap().iter().map(local).collect();
+    assert_eq!(times.len(), 22, "{times:?}");
+    assert_eq!((times[0].as_str(), times[21].as_str()), ("12:00", "17:15"));
+    let last = c["slots"][21]["starts_at"].as_str().unwrap().to_string();
+    p.post_ok(&t.path("/bookings"), desk, at("Cy", 2, &last)).await;
+    let res = p.send(Method::POST, &t.path("/bookings"), desk, Some(at("Dee", 2, &london_at(2, "17:30")))).await;
+    expect_problem(res, 409, "table_unavailable").await;
+    // Nobody seats five here.
+    assert_eq!(search(5).await["slots"], json!([]));
+
+    // Bad questions, and who may ask.
+    for (query, field) in [("date=2026-02-30&party_size=2", "date"), ("date=2030-01-01&party_size=0", "party_size")] {
+        let res = p.send(Method::GET, &t.path(&format!("/availability?{query}")), desk, None).await;
+        assert_eq!(expect_problem(res, 422, "validation_failed").await["errors"][0]["field"], field);
+    }
+    let res = p.send(Method::GET, &t.path("/availability?date=2030-01-01"), desk, None).await;
+    expect_problem(res, 400, "bad_request").await;
+    let res = p
+        .send(Method::GET, &t.path(&format!("/availability?date={date}&party_size=2")), t.token("kitchen"), None)
+        .await;
+    expect_problem(res, 403, "forbidden").await;
+
+    // A venue without tables or hours: every quarter hour of the day its seats allow.
+    let u = p.team("floor-avail-seats", 3).await;
+    let free = p.get_ok(&u.path(&format!("/availability?date={date}&party_size=2")), u.owner()).await;
+    let (start, end) =
+        venuedesk_api::venue_time::day_range(tz, venuedesk_api::venue_time::parse_date(&date).unwrap()).unwrap();
+    assert_eq!(free["slots"].as_array().unwrap().len() as i64, (end - start).whole_minutes() / 15);
+    assert!(free["slots"].as_array().unwrap().iter().all(|s| s["tables"] == json!([])));
+    assert_eq!(
+        p.get_ok(&u.path(&format!("/availability?date={date}&party_size=4")), u.owner()).await["slots"],
+        json!([])
+    );
+}

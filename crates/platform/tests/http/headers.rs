@@ -170,6 +170,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("delete", "/v1/venues/{vid}/tables/{id}", true),
     ("get", "/v1/venues/{vid}/opening-hours", true),
     ("put", "/v1/venues/{vid}/opening-hours", true),
+    ("get", "/v1/venues/{vid}/availability", true),
     ("get", "/v1/venues/{vid}/orders", true),
     ("post", "/v1/venues/{vid}/orders", true),
     ("post", "/v1/venues/{vid}/orders/{id}/status", true),

@@ -95,6 +95,7 @@ const ROUTES: &[(&str, Option<&str>)] = &[
     ("DELETE table", Some("settings:manage")),
     ("GET opening-hours", Some("bookings:read")),
     ("PUT opening-hours", Some("settings:manage")),
+    ("GET availability", Some("bookings:read")),
 ];
 
 /// Builds one request for `route`, creating (as the owner) whatever it acts on, fresh.
@@ -226,6 +227,7 @@ async fn request(p: &TestPlatform, t: &Team, route: &str, n: usize) -> (Method, 
             }
         }
         "GET opening-hours" => (Method::GET, t.path("/opening-hours"), None, None),
+        "GET availability" => (Method::GET, t.path("/availability?date=2030-01-01&party_size=2"), None, None),
         "PUT opening-hours" => {
             let h = p.get_ok(&t.path("/opening-hours"), owner).await;
             let body = json!({"weekly": [{"weekday": 1 + n % 7, "opens": "12:00", "closes": "23:00"}]});

@@ -2,6 +2,7 @@
 //! trail. Every handler starts from a `VenueScope`, so every query is scoped by venue.
 
 pub mod audit;
+pub mod availability;
 pub mod bookings;
 pub mod customers;
 pub mod feed;

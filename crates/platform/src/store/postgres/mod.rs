@@ -1265,6 +1265,15 @@ impl DocumentStore for PgStore {
         venue::held_tables(self, venue_id, from, until, except).await
     }
 
+    async fn table_holds(
+        &self,
+        venue_id: Uuid,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> StoreResult<Vec<(Uuid, OffsetDateTime, OffsetDateTime)>> {
+        venue::table_holds(self, venue_id, from, until).await
+    }
+
     async fn write_docs(
         &self,
         venue_id: Uuid,

@@ -634,6 +634,26 @@ pub(super) async fn held_tables(
     Ok(ids)
 }
 
+pub(super) async fn table_holds(
+    s: &PgStore,
+    venue_id: Uuid,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+) -> StoreResult<Vec<(Uuid, OffsetDateTime, OffsetDateTime)>> {
+    let mut tx = s.venue_read(venue_id).await?;
+    let rows: Vec<(Uuid, i64, i64)> = sqlx::query_as(
+        "SELECT table_id, starts_at, blocked_until FROM booking_tables WHERE venue_id = $1 \
+         AND starts_at < $2 AND blocked_until > $3",
+    )
+    .bind(venue_id)
+    .bind(ms(until))
+    .bind(ms(from))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.into_iter().map(|(t, a, b)| Ok((t, from_ms(a)?, from_ms(b)?))).collect()
+}
+
 pub(super) async fn docs(s: &PgStore, venue_id: Uuid, entity: Entity, q: &DocQuery) -> StoreResult<Vec<DocRecord>> {
     let key = if q.by_start { "starts_at" } else { "created_at" };
     let sql = sqlx::AssertSqlSafe(format!(

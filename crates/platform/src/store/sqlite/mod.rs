@@ -1160,6 +1160,15 @@ impl DocumentStore for SqliteStore {
         venue::held_tables(self, venue_id, from, until, except).await
     }
 
+    async fn table_holds(
+        &self,
+        venue_id: Uuid,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> StoreResult<Vec<(Uuid, OffsetDateTime, OffsetDateTime)>> {
+        venue::table_holds(self, venue_id, from, until).await
+    }
+
     async fn write_docs(
         &self,
         venue_id: Uuid,

@@ -622,6 +622,23 @@ pub(super) async fn held_tables(
     ids.iter().map(|i| uuid(i)).collect()
 }
 
+pub(super) async fn table_holds(
+    s: &SqliteStore,
+    venue_id: Uuid,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+) -> StoreResult<Vec<(Uuid, OffsetDateTime, OffsetDateTime)>> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT table_id, starts_at, blocked_until FROM booking_tables WHERE venue_id = ? AND starts_at < ? AND blocked_until > ?",
+    )
+    .bind(venue_id.to_string())
+    .bind(ms(until))
+    .bind(ms(from))
+    .fetch_all(&s.reader)
+    .await?;
+    rows.into_iter().map(|(t, a, b)| Ok((uuid(&t)?, from_ms(a)?, from_ms(b)?))).collect()
+}
+
 pub(super) async fn docs(s: &SqliteStore, venue_id: Uuid, entity: Entity, q: &DocQuery) -> StoreResult<Vec<DocRecord>> {
     let key = if q.by_start { "starts_at" } else { "created_at" };
     let sql = sqlx::AssertSqlSafe(format!(
