@@ -72,6 +72,13 @@ enum Bench {
         #[arg(long, default_value = "venuedesk_app")]
         app_password: String,
     },
+    /// Availability for a 40-table venue with 600 bookings on the day (p50, p99) next to
+    /// the day's booking list, through the API.
+    Floor {
+        /// Seconds each measurement runs.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
     /// `backup` and `restore` (the real binary, age-encrypted) of a database with
     /// 1,000,000 audit events on SQLite and, given a server, PostgreSQL: seconds, peak RSS.
     Operations {
@@ -93,6 +100,7 @@ enum Bench {
 const PASSWORD: &str = "Bench-Mark-Phrase-2026!";
 
 mod domain;
+mod floor;
 mod integrations;
 mod operations;
 mod overlap;
@@ -403,6 +411,7 @@ async fn main() -> Result<()> {
     match Cli::parse().command {
         Bench::Auth { seconds } => auth(seconds).await,
         Bench::Domain { seconds, audit_events } => domain::run(seconds, audit_events).await,
+        Bench::Floor { seconds } => floor::run(seconds).await,
         Bench::Integrations { bookings, seconds, database, app_role, app_password } => {
             let postgres = database.as_deref().map(|d| (d, app_role.as_str(), app_password.as_str()));
             integrations::run(bookings, seconds, postgres).await
