@@ -98,6 +98,10 @@ pub struct RestoreArgs {
     /// Replace a database that is not empty.
     #[arg(long)]
     pub force: bool,
+    /// With --force on PostgreSQL: how long to wait for a node still serving the database
+    /// to let go of it before giving up (nothing is changed then).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub wait: u64,
 }
 
 #[derive(Debug, Subcommand)]

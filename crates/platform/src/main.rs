@@ -107,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Backup(args) => backup_command(*args).await,
         Command::Restore(args) => {
             use venuedesk_platform::ops::backup::{self, BackupError};
-            match backup::restore(&args.ops.db.database, &args.from, &args.identity, args.force).await {
+            match backup::restore(&args.ops.db.database, &args.from, &args.identity, args.force, args.wait).await {
                 Ok(s) => {
                     println!(
                         "restored {} bytes ({}) in {} ms; run `migrate` if this binary is newer than the backup, then start the nodes",
@@ -115,7 +115,12 @@ async fn main() -> anyhow::Result<()> {
                     );
                     Ok(())
                 }
-                Err(e @ (BackupError::NotEmpty(_) | BackupError::WrongIdentity | BackupError::WrongBackend { .. })) => {
+                Err(
+                    e @ (BackupError::NotEmpty(_)
+                    | BackupError::InUse(_)
+                    | BackupError::WrongIdentity
+                    | BackupError::WrongBackend { .. }),
+                ) => {
                     eprintln!("venuedesk-platform: {e}; nothing was changed");
                     std::process::exit(3);
                 }

@@ -39,6 +39,10 @@ pub enum BackupError {
     WrongBackend { found: &'static str, target: &'static str },
     #[error("the target database is not empty ({0}); stop every node first, and give --force to replace it")]
     NotEmpty(String),
+    #[error(
+        "the target database is still in use (a lock was not granted within {0} s): stop every node serving it and try again"
+    )]
+    InUse(u64),
     #[error("unsupported database URL (sqlite://PATH or postgres://…)")]
     BadUrl,
     #[error("{program} failed: {stderr}")]
@@ -269,7 +273,13 @@ fn decrypt_to(from: &Path, identity: &Path, dest: &Path) -> Result<&'static str,
 }
 
 /// `restore --from FILE --identity KEY_FILE [--force]`: every node must be stopped.
-pub async fn restore(url: &str, from: &Path, identity: &Path, force: bool) -> Result<Summary, BackupError> {
+pub async fn restore(
+    url: &str,
+    from: &Path,
+    identity: &Path,
+    force: bool,
+    wait_secs: u64,
+) -> Result<Summary, BackupError> {
     let started = Instant::now();
     if let Some(what) = holds_tables(url).await?
         && !force
@@ -310,7 +320,15 @@ pub async fn restore(url: &str, from: &Path, identity: &Path, force: bool) -> Re
             }
             if force {
                 let mut conn = sqlx::PgConnection::connect(url).await?;
-                sqlx::query("DROP SCHEMA public CASCADE").execute(&mut conn).await?;
+                // A node still serving the database may hold a lock: say so instead of
+                // waiting for ever. The drop is one statement, so a refusal changes nothing.
+                sqlx::query(sqlx::AssertSqlSafe(format!("SET lock_timeout = '{}s'", wait_secs.max(1))))
+                    .execute(&mut conn)
+                    .await?;
+                sqlx::query("DROP SCHEMA public CASCADE").execute(&mut conn).await.map_err(|e| match &e {
+                    sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03") => BackupError::InUse(wait_secs),
+                    _ => BackupError::Database(e),
+                })?;
                 sqlx::query("CREATE SCHEMA public").execute(&mut conn).await?;
                 conn.close().await?;
             }

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::common::{Backend, TestPlatform};
+use crate::common::{Backend, TestPlatform, platform_command};
 use crate::venue_fixture::{booking, in_hours};
 
 /// RFC 8785 for the values audit events hold (objects, arrays, strings, integers, booleans,
@@ -104,22 +104,15 @@ async fn the_database_refuses_update_and_delete_and_verify_finds_tampering() {
     for i in 0..3 {
         p.post_ok(&t.path("/bookings"), t.owner(), booking(&format!("G{i}"), 2, &in_hours(5 + i))).await;
     }
-    let bin = env!("CARGO_BIN_EXE_venuedesk-platform");
     let db_url = p.db_url().to_string();
-    let ok = std::process::Command::new(bin)
-        .args(["audit", "verify", "--database", &db_url, "--venue", &t.vid])
-        .output()
-        .unwrap();
+    let ok = platform_command(["audit", "verify", "--database", &db_url, "--venue", &t.vid]).await;
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
     let (seq, copy_url) = match p.database.backend {
         Backend::Sqlite => tamper_with_a_sqlite_copy(&p).await,
         Backend::Postgres => tamper_on_postgres(&p, &t.vid).await,
     };
-    let broken = std::process::Command::new(bin)
-        .args(["audit", "verify", "--database", &copy_url, "--venue", &t.vid])
-        .output()
-        .unwrap();
+    let broken = platform_command(["audit", "verify", "--database", &copy_url, "--venue", &t.vid]).await;
     assert_eq!(broken.status.code(), Some(2));
     let out = String::from_utf8_lossy(&broken.stdout);
     assert!(out.contains(&format!("BROKEN at seq {seq}")), "{out}");

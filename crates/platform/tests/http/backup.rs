@@ -12,11 +12,11 @@ use venuedesk_platform::app;
 use venuedesk_platform::crypto::MasterKey;
 use venuedesk_test_support::Backend;
 
-use crate::common::{TestPlatform, relaxed};
+use crate::common::{TestPlatform, platform_command, relaxed};
 use crate::venue_fixture::{booking, in_hours};
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_venuedesk-platform")).args(args).output().unwrap()
+async fn run(args: &[&str]) -> Output {
+    platform_command(args).await
 }
 
 fn text(o: &Output) -> String {
@@ -95,12 +95,7 @@ async fn a_backup_taken_while_writing_opens_with_age_verifies_and_restores_into_
         })
     };
     let admin = admin_url(&p);
-    let done = tokio::task::spawn_blocking({
-        let (admin, out, recipient) = (admin.clone(), out.clone(), recipient.clone());
-        move || run(&["backup", "--database", &admin, "--out", out.to_str().unwrap(), "--recipient", &recipient])
-    })
-    .await
-    .unwrap();
+    let done = run(&["backup", "--database", &admin, "--out", out.to_str().unwrap(), "--recipient", &recipient]).await;
     assert!(done.status.success(), "{}", text(&done));
     assert_eq!(writer.await.unwrap(), 40);
 
@@ -143,7 +138,8 @@ async fn a_backup_taken_while_writing_opens_with_age_verifies_and_restores_into_
         out.to_str().unwrap(),
         "--identity",
         key_file.to_str().unwrap(),
-    ]);
+    ])
+    .await;
     assert!(v.status.success(), "{}", text(&v));
     assert!(text(&v).contains(&format!("venue {}", t.vid)) && text(&v).contains("chain intact"), "{}", text(&v));
     // A wrong identity or a damaged file is refused.
@@ -158,7 +154,8 @@ async fn a_backup_taken_while_writing_opens_with_age_verifies_and_restores_into_
         out.to_str().unwrap(),
         "--identity",
         other.to_str().unwrap(),
-    ]);
+    ])
+    .await;
     assert!(!v.status.success() && text(&v).contains("does not open"), "{}", text(&v));
     let damaged = work.path().join("damaged.age");
     let mut bytes = sealed.clone();
@@ -174,7 +171,8 @@ async fn a_backup_taken_while_writing_opens_with_age_verifies_and_restores_into_
         damaged.to_str().unwrap(),
         "--identity",
         key_file.to_str().unwrap(),
-    ]);
+    ])
+    .await;
     assert!(!v.status.success(), "{}", text(&v));
 
     // restore refuses a database in use…
@@ -186,7 +184,8 @@ async fn a_backup_taken_while_writing_opens_with_age_verifies_and_restores_into_
         out.to_str().unwrap(),
         "--identity",
         key_file.to_str().unwrap(),
-    ]);
+    ])
+    .await;
     assert_eq!(r.status.code(), Some(3), "{}", text(&r));
     assert!(text(&r).contains("not empty") && text(&r).contains("nothing was changed"), "{}", text(&r));
     // …and fills an empty one, which a node with the same master key then serves.
@@ -199,7 +198,8 @@ async fn a_backup_taken_while_writing_opens_with_age_verifies_and_restores_into_
         out.to_str().unwrap(),
         "--identity",
         key_file.to_str().unwrap(),
-    ]);
+    ])
+    .await;
     assert!(r.status.success(), "{}", text(&r));
     let store = app::open_serving_store(&serving, Default::default()).await.unwrap();
     let master = MasterKey::load(&p.dir.path().join("master.key")).unwrap();
@@ -219,8 +219,24 @@ async fn a_backup_taken_while_writing_opens_with_age_verifies_and_restores_into_
     let guests: Vec<&str> =
         restored["items"].as_array().unwrap().iter().map(|b| b["guest_name"].as_str().unwrap()).collect();
     assert_eq!(guests.iter().filter(|g| **g == "Before").count(), 3, "{guests:?}");
-    let verify = run(&["audit", "verify", "--database", &serving, "--venue", &t.vid]);
+    let verify = run(&["audit", "verify", "--database", &serving, "--venue", &t.vid]).await;
     assert!(verify.status.success(), "the restored chain verifies: {}", text(&verify));
+    // A node still in the middle of a transaction on it: --force gives up after --wait,
+    // says why, and changes nothing.
+    if p.database.backend == Backend::Postgres {
+        use sqlx::Connection;
+        let mut holder = sqlx::PgConnection::connect(&serving).await.unwrap();
+        sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+        sqlx::query("SELECT count(*) FROM venues").execute(&mut holder).await.unwrap();
+        let args = ["restore", "--database", &target, "--from", out.to_str().unwrap()];
+        let r = run(&[&args[..], &["--identity", key_file.to_str().unwrap(), "--force", "--wait", "1"]].concat()).await;
+        assert_eq!(r.status.code(), Some(3), "{}", text(&r));
+        assert!(text(&r).contains("still in use") && text(&r).contains("nothing was changed"), "{}", text(&r));
+        sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+        holder.close().await.unwrap();
+        let still = get(t.path("/bookings?from=2000-01-01&to=2100-01-01&limit=200")).await;
+        assert_eq!(still["items"], restored["items"], "the refused restore changed nothing");
+    }
     // --force replaces a database that is not empty.
     let r = run(&[
         "restore",
@@ -231,7 +247,8 @@ async fn a_backup_taken_while_writing_opens_with_age_verifies_and_restores_into_
         "--identity",
         key_file.to_str().unwrap(),
         "--force",
-    ]);
+    ])
+    .await;
     assert!(r.status.success(), "{}", text(&r));
 }
 
@@ -256,7 +273,8 @@ async fn backups_older_than_thirty_days_are_pruned_and_others_kept() {
         out.to_str().unwrap(),
         "--recipient",
         &identity.to_public().to_string(),
-    ]);
+    ])
+    .await;
     assert!(r.status.success(), "{}", text(&r));
     assert!(text(&r).contains("old.age"), "{}", text(&r));
     let mut left: Vec<String> =

@@ -13,6 +13,19 @@ use venuedesk_platform::crypto::MasterKey;
 use venuedesk_platform::state::{AppState, Settings};
 pub use venuedesk_test_support::database::{Backend, TestDatabase};
 
+/// Runs the platform's binary (an operator's command) without blocking the test's runtime.
+/// The in-process nodes and their background workers share that runtime: a blocking wait
+/// here would freeze a worker mid-transaction, and a command needing its lock would then
+/// wait for ever (this hung a backup restore in CI).
+pub async fn platform_command<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_venuedesk-platform"))
+        .args(args)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("the platform's binary runs")
+}
+
 pub const PASSWORD: &str = "Quiet-Lantern-Orbit-77!";
 
 pub struct TestPlatform {

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{TestPlatform, expect_problem, stored_contains};
+use crate::common::{TestPlatform, expect_problem, platform_command, stored_contains};
 use crate::venue_fixture::{booking, in_hours};
 
 fn contains(hay: &[u8], needle: &str) -> bool {
@@ -104,12 +104,8 @@ async fn export_then_erase_then_nothing_personal_comes_back() {
     assert_eq!(customer_change[0]["op"], "delete");
 
     // The audit chain is untouched and still verifies.
-    let bin = env!("CARGO_BIN_EXE_venuedesk-platform");
     let url = p.db_url().to_string();
-    let out = std::process::Command::new(bin)
-        .args(["audit", "verify", "--database", &url, "--venue", &t.vid])
-        .output()
-        .unwrap();
+    let out = platform_command(["audit", "verify", "--database", &url, "--venue", &t.vid]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let erase = p.get_ok(&t.path("/audit?action=customer.erase"), m).await;
     assert_eq!(erase["items"].as_array().unwrap().len(), 1);

@@ -12,7 +12,7 @@ use venuedesk_platform::auth::totp;
 use venuedesk_platform::clock::Clock;
 use venuedesk_platform::state::Settings;
 
-use crate::common::{Backend, PASSWORD, TestPlatform, expect_problem};
+use crate::common::{Backend, PASSWORD, TestPlatform, expect_problem, platform_command};
 use crate::mfa::{align_to_step_start, code_now, decode_base32, enrolled, mfa, mfa_token};
 use crate::venue_fixture::{Team, booking, in_hours};
 
@@ -591,32 +591,34 @@ async fn confirming_totp_ends_every_other_session() {
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("session_revoked")));
 }
 
-fn verify_cli(p: &TestPlatform, venue: &str) -> std::process::Output {
-    verify_url(p.db_url(), venue)
+async fn verify_cli(p: &TestPlatform, venue: &str) -> std::process::Output {
+    verify_url(p.db_url(), venue).await
 }
 
-fn verify_url(url: &str, venue: &str) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_venuedesk-platform"))
-        .args(["audit", "verify", "--database", url, "--venue", venue])
-        .output()
-        .unwrap()
+async fn verify_url(url: &str, venue: &str) -> std::process::Output {
+    platform_command(["audit", "verify", "--database", url, "--venue", venue]).await
 }
 
 #[tokio::test]
 async fn audit_verify_says_when_it_found_nothing() {
     let p = TestPlatform::start().await;
     let t = p.team("verify-empty", 50).await;
-    assert!(verify_cli(&p, &t.vid).status.success());
-    let out = verify_cli(&p, &uuid::Uuid::new_v4().to_string());
+    assert!(verify_cli(&p, &t.vid).await.status.success());
+    let out = verify_cli(&p, &uuid::Uuid::new_v4().to_string()).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("NO events found"), "{stdout}");
     // A mistyped database path is reported, and no empty file is left behind.
     let missing = p.dir.path().join("no-such.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_venuedesk-platform"))
-        .args(["audit", "verify", "--database", &format!("sqlite://{}", missing.display()), "--venue", &t.vid])
-        .output()
-        .unwrap();
+    let out = platform_command([
+        "audit",
+        "verify",
+        "--database",
+        &format!("sqlite://{}", missing.display()),
+        "--venue",
+        &t.vid,
+    ])
+    .await;
     assert_eq!(out.status.code(), Some(3));
     assert!(!missing.exists());
 }
@@ -658,7 +660,7 @@ async fn change_a_sqlite_copy(p: &TestPlatform, vid: &str, column: &str, value: 
     .await
     .unwrap();
     pool.close().await;
-    (last, verify_url(&copy_url, vid))
+    (last, verify_url(&copy_url, vid).await)
 }
 
 /// What a database superuser could do: disable the trigger and edit a column in place
@@ -687,7 +689,7 @@ async fn change_in_place_on_postgres(
         .execute(&mut su)
         .await
         .unwrap();
-    let out = verify_url(p.db_url(), vid);
+    let out = verify_url(p.db_url(), vid).await;
     sqlx::query(
         "UPDATE audit_events SET action = $1, actor_id = $2, at_ms = $3 WHERE venue_id = $4::uuid AND seq = $5",
     )

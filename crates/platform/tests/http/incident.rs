@@ -1,18 +1,18 @@
 //! `incident revoke-sessions`, run as the operator runs it: the binary against the
 //! database a live platform is serving from.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::common::{TestPlatform, expect_problem};
+use crate::common::{TestPlatform, expect_problem, platform_command};
 use crate::venue_fixture::ROLES;
 
-fn revoke(p: &TestPlatform, scope: &[&str]) -> Output {
+async fn revoke(p: &TestPlatform, scope: &[&str]) -> Output {
     let mut args = vec!["incident", "revoke-sessions", "--database", p.db_url()];
     args.extend_from_slice(scope);
-    Command::new(env!("CARGO_BIN_EXE_venuedesk-platform")).args(&args).output().unwrap()
+    platform_command(&args).await
 }
 
 fn stdout(o: &Output) -> String {
@@ -37,15 +37,15 @@ async fn revoke_sessions_by_venue_user_and_all_ends_them_at_once_and_is_audited(
     let bystander_access = bystander["access_token"].as_str().unwrap().to_string();
 
     // Mistyped targets change nothing and say so.
-    let out = revoke(&p, &["--user", "nobody@example.com"]);
+    let out = revoke(&p, &["--user", "nobody@example.com"]).await;
     assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
     assert!(stdout(&out).contains("nothing was changed"), "{}", stdout(&out));
-    let out = revoke(&p, &["--venue", "0190f0e0-0000-7000-8000-000000000000"]);
+    let out = revoke(&p, &["--venue", "0190f0e0-0000-7000-8000-000000000000"]).await;
     assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
     assert_eq!(me(&p, t.owner()).await, StatusCode::OK);
 
     // --venue: every member's sessions end (five: four members, the owner twice).
-    let out = revoke(&p, &["--venue", &t.vid]);
+    let out = revoke(&p, &["--venue", &t.vid]).await;
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).contains("ended 5 session(s) of 4 account(s)"), "{}", stdout(&out));
     for role in ROLES {
@@ -70,7 +70,7 @@ async fn revoke_sessions_by_venue_user_and_all_ends_them_at_once_and_is_audited(
     assert_eq!(kinds.iter().filter(|k| **k == "incident_revoked").count(), 2, "{kinds:?}");
 
     // --user: that account only, in every venue it belongs to.
-    let out = revoke(&p, &["--user", "  Bystander@Example.com "]);
+    let out = revoke(&p, &["--user", "  Bystander@Example.com "]).await;
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).contains("ended 1 session(s) of 1 account(s)"), "{}", stdout(&out));
     let res = p.authed(Method::GET, "/v1/me", &bystander_access).send().await.unwrap();
@@ -79,7 +79,7 @@ async fn revoke_sessions_by_venue_user_and_all_ends_them_at_once_and_is_audited(
 
     // --all: everyone, the fresh sessions included.
     let again = p.login("bystander@example.com").await["access_token"].as_str().unwrap().to_string();
-    let out = revoke(&p, &["--all"]);
+    let out = revoke(&p, &["--all"]).await;
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).contains("ended 2 session(s) of 2 account(s)"), "{}", stdout(&out));
     for token in [&owner, &again] {
@@ -91,10 +91,7 @@ async fn revoke_sessions_by_venue_user_and_all_ends_them_at_once_and_is_audited(
     let scopes: Vec<&str> =
         audit["items"].as_array().unwrap().iter().map(|e| e["details"]["scope"].as_str().unwrap()).collect();
     assert_eq!(scopes, ["venue", "all"], "in order; --user of an outsider is not this venue's business");
-    let verify = Command::new(env!("CARGO_BIN_EXE_venuedesk-platform"))
-        .args(["audit", "verify", "--database", p.db_url(), "--venue", &t.vid])
-        .output()
-        .unwrap();
+    let verify = platform_command(["audit", "verify", "--database", p.db_url(), "--venue", &t.vid]).await;
     assert!(verify.status.success(), "{}", stdout(&verify));
     let body: Value = p.get_ok("/v1/me", &owner).await;
     assert_eq!(body["user"]["email"], email("incident", "owner"), "a new sign-in works after an incident");

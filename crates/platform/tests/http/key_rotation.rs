@@ -3,7 +3,7 @@
 //! node started afterwards.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration as StdDuration;
 
 use reqwest::{Method, StatusCode};
@@ -13,10 +13,10 @@ use venuedesk_platform::app;
 use venuedesk_platform::auth::tokens::RETIRE_AFTER;
 use venuedesk_platform::crypto::MasterKey;
 
-use crate::common::{TestPlatform, relaxed};
+use crate::common::{TestPlatform, platform_command, relaxed};
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_venuedesk-platform")).args(args).output().unwrap()
+async fn run(args: &[&str]) -> Output {
+    platform_command(args).await
 }
 
 fn text(o: &Output) -> String {
@@ -58,7 +58,8 @@ async fn rotate_signing_new_tokens_use_the_new_key_old_ones_live_out_their_time(
     let old_kid = kid(&before);
     assert_eq!(jwks_kids(&p, &p.base).await, vec![old_kid.clone()]);
 
-    let out = run(&["keys", "rotate-signing", "--database", p.db_url(), "--master-key-file", master.to_str().unwrap()]);
+    let out =
+        run(&["keys", "rotate-signing", "--database", p.db_url(), "--master-key-file", master.to_str().unwrap()]).await;
     assert!(out.status.success(), "{}", text(&out));
     let new_kid = text(&out).split_whitespace().nth(3).unwrap().to_string();
     assert_ne!(new_kid, old_kid);
@@ -128,7 +129,8 @@ async fn rotate_master_rewraps_every_data_key_and_the_old_file_opens_nothing() {
         wrong.to_str().unwrap(),
         "--new-key-file",
         new.to_str().unwrap(),
-    ]);
+    ])
+    .await;
     assert!(!out.status.success() && text(&out).contains("wrong --master-key-file"), "{}", text(&out));
     assert_eq!(p.state.store.data_keys_all().await.unwrap(), keys_before);
 
@@ -141,7 +143,8 @@ async fn rotate_master_rewraps_every_data_key_and_the_old_file_opens_nothing() {
         master.to_str().unwrap(),
         "--new-key-file",
         new.to_str().unwrap(),
-    ]);
+    ])
+    .await;
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains(&format!("{} data key(s) re-wrapped", keys_before.len())), "{}", text(&out));
     #[cfg(unix)]
@@ -204,7 +207,7 @@ async fn rotate_master_rewraps_every_data_key_and_the_old_file_opens_nothing() {
 
     let audit = p.get_ok(&t.path("/audit?action=keys.rotate_master"), &owner).await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
-    let verify = run(&["audit", "verify", "--database", p.db_url(), "--venue", &t.vid]);
+    let verify = run(&["audit", "verify", "--database", p.db_url(), "--venue", &t.vid]).await;
     assert!(verify.status.success(), "{}", text(&verify));
 }
 
@@ -245,8 +248,8 @@ async fn rotate_venue_reseals_everything_while_the_venue_keeps_working() {
     let master = p.dir.path().join("master.key");
     let (url, key) = (p.db_url().to_string(), master.to_str().unwrap().to_string());
     let vid_s = t.vid.clone();
-    let rotation = tokio::task::spawn_blocking(move || {
-        run(&["keys", "rotate-venue", "--database", &url, "--master-key-file", &key, "--venue", &vid_s])
+    let rotation = tokio::spawn(async move {
+        run(&["keys", "rotate-venue", "--database", &url, "--master-key-file", &key, "--venue", &vid_s]).await
     });
     let mut i = 0;
     while !rotation.is_finished() {
@@ -331,6 +334,7 @@ async fn rotate_venue_reseals_everything_while_the_venue_keeps_working() {
         master.to_str().unwrap(),
         "--venue",
         &uuid::Uuid::new_v4().to_string(),
-    ]);
+    ])
+    .await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
 }

@@ -11,7 +11,7 @@ use venuedesk_platform::ops::incident::{RevokeScope, revoke_sessions};
 use venuedesk_platform::ops::retention;
 use venuedesk_test_support::Receiver;
 
-use crate::common::TestPlatform;
+use crate::common::{TestPlatform, platform_command};
 use crate::venue_fixture::{booking, in_hours};
 use crate::{mfa, payments, webhooks};
 
@@ -207,10 +207,7 @@ async fn prune_deletes_each_class_once_its_period_has_passed_and_not_before() {
     }
 
     // The operator's command runs the same policy (against the real clock: nothing more is due).
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_venuedesk-platform"))
-        .args(["prune", "--database", p.db_url()])
-        .output()
-        .unwrap();
+    let out = platform_command(["prune", "--database", p.db_url()]).await;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     for class in ["idempotency_records", "sessions", "security_events", "webhook_deliveries"] {

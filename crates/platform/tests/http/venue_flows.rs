@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::common::{TestPlatform, expect_problem};
+use crate::common::{TestPlatform, expect_problem, platform_command};
 use crate::venue_fixture::{booking, in_hours};
 
 #[tokio::test]
@@ -257,12 +257,8 @@ async fn twenty_parallel_bookings_for_the_last_four_seats() {
     let seats: i64 = day["items"].as_array().unwrap().iter().map(|b| b["party_size"].as_i64().unwrap()).sum();
     assert_eq!(seats, 10);
     // Twenty concurrent writers (and sixteen refusals) did not fork the audit chain.
-    let bin = env!("CARGO_BIN_EXE_venuedesk-platform");
     let url = p.db_url().to_string();
-    let out = std::process::Command::new(bin)
-        .args(["audit", "verify", "--database", &url, "--venue", &t.vid])
-        .output()
-        .unwrap();
+    let out = platform_command(["audit", "verify", "--database", &url, "--venue", &t.vid]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
