@@ -222,3 +222,96 @@ mod tests {
         assert_eq!((some.turnover_minutes, some.slot_minutes), (0, 15));
     }
 }
+
+/// Where a waitlist entry stands: `waiting` → `offered` (a table is ready, the guest was
+/// called) → `seated` (now a walk-in booking), or `removed` (the guest left) from either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitlistStatus {
+    Waiting,
+    Offered,
+    Seated,
+    Removed,
+}
+
+impl WaitlistStatus {
+    pub const ALL: [WaitlistStatus; 4] =
+        [WaitlistStatus::Waiting, WaitlistStatus::Offered, WaitlistStatus::Seated, WaitlistStatus::Removed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitlistStatus::Waiting => "waiting",
+            WaitlistStatus::Offered => "offered",
+            WaitlistStatus::Seated => "seated",
+            WaitlistStatus::Removed => "removed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WaitlistStatus> {
+        WaitlistStatus::ALL.into_iter().find(|w| w.as_str() == s)
+    }
+
+    /// Still in the queue (shown on the waitlist panel).
+    pub fn is_open(self) -> bool {
+        matches!(self, WaitlistStatus::Waiting | WaitlistStatus::Offered)
+    }
+}
+
+/// A party waiting for a table. The guest's name, phone and notes are kept only while the
+/// entry is open: seating moves them onto the booking, removing drops them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WaitlistEntry {
+    pub id: Uuid,
+    /// Empty once the entry is seated or removed.
+    pub guest_name: String,
+    pub party_size: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub status: WaitlistStatus,
+    #[serde(with = "crate::timestamp")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::timestamp::option")]
+    pub offered_at: Option<time::OffsetDateTime>,
+    /// When it was seated or removed.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::timestamp::option")]
+    pub closed_at: Option<time::OffsetDateTime>,
+    /// The walk-in booking it became.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_id: Option<Uuid>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWaitlistEntry {
+    /// Client-chosen id (optional), so that an entry added offline is added once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    pub guest_name: String,
+    pub party_size: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// `POST …/waitlist/{id}/seat` (the body is optional): the tables to seat the party at
+/// (absent: the smallest free fit) and how long they stay (absent: the venue's default for
+/// the party size).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeatWaitlistEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_ids: Option<Vec<Uuid>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_minutes: Option<i64>,
+}
+
+/// The answer to `seat`: the closed entry and the seated walk-in booking it became.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WaitlistSeated {
+    pub entry: WaitlistEntry,
+    pub booking: crate::venue::Booking,
+}

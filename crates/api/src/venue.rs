@@ -422,7 +422,7 @@ pub struct Page<T> {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Change {
     pub seq: i64,
-    /// `booking`, `order`, `customer`, `product`, `member` or `role`.
+    /// `booking`, `order`, `customer`, `product`, `member`, `role`, `table`, `opening_hours` or `waitlist`.
     pub entity: String,
     pub id: Uuid,
     /// `upsert` or `delete`.

@@ -22,10 +22,13 @@ pub enum Kind {
     Role,
     /// The floor's tables (read with bookings).
     Table,
+    /// The waitlist (read with bookings).
+    Waitlist,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [Kind::Order, Kind::Customer, Kind::Product, Kind::Member, Kind::Role, Kind::Table];
+    pub const ALL: [Kind; 7] =
+        [Kind::Order, Kind::Customer, Kind::Product, Kind::Member, Kind::Role, Kind::Table, Kind::Waitlist];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +38,7 @@ impl Kind {
             Kind::Member => "member",
             Kind::Role => "role",
             Kind::Table => "table",
+            Kind::Waitlist => "waitlist",
         }
     }
 
@@ -49,7 +53,7 @@ impl Kind {
             Kind::Customer => Permission::CustomersRead,
             Kind::Product => Permission::ProductsRead,
             Kind::Member | Kind::Role => Permission::MembersRead,
-            Kind::Table => Permission::BookingsRead,
+            Kind::Table | Kind::Waitlist => Permission::BookingsRead,
         }
     }
 
@@ -67,13 +71,15 @@ fn text(v: &Value, field: &str) -> String {
 pub(crate) fn store_record(conn: &Connection, kind: Kind, v: &Value, pending: bool) -> Result<(), CoreError> {
     let id = kind.id_of(v).ok_or_else(|| CoreError::Decode(format!("a {} without an id", kind.as_str())))?;
     // sort_key has no declared type: orders sort by creation time (an integer), the rest by name.
+    let created = || {
+        v.get("created_at")
+            .and_then(Value::as_str)
+            .and_then(|s| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
+            .map_or(0, |t| t.unix_timestamp_nanos() / 1_000_000)
+    };
     let (sort_key, status, search): (Value, Option<String>, String) = match kind {
         Kind::Order => {
-            let created = v
-                .get("created_at")
-                .and_then(Value::as_str)
-                .and_then(|s| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
-                .map_or(0, |t| t.unix_timestamp_nanos() / 1_000_000);
+            let created = created();
             (
                 Value::from(created as i64),
                 v.get("status").and_then(Value::as_str).map(str::to_owned),
@@ -93,6 +99,12 @@ pub(crate) fn store_record(conn: &Connection, kind: Kind, v: &Value, pending: bo
             Value::from(format!("{}\u{1}{}", text(v, "area"), text(v, "name"))),
             None,
             format!("{} {}", text(v, "name"), text(v, "area")),
+        ),
+        // In the order the parties arrived.
+        Kind::Waitlist => (
+            Value::from(created() as i64),
+            v.get("status").and_then(Value::as_str).map(str::to_owned),
+            text(v, "guest_name"),
         ),
     };
     let version = v.get("version").and_then(Value::as_i64).unwrap_or(0);

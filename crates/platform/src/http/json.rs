@@ -44,6 +44,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A body that may be left out (an action with options): no body at all is `T::default()`;
+/// a body present is held to the same rules as [`ApiJson`].
+pub struct OptionalApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let has_type = req.headers().contains_key(header::CONTENT_TYPE);
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+            .await
+            .map_err(|_| ApiError::with_detail(ProblemCode::PayloadTooLarge, "the body is larger than 1 MiB"))?;
+        if bytes.is_empty() && !has_type {
+            return Ok(OptionalApiJson(T::default()));
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+        ApiJson::<T>::from_request(req, state).await.map(|ApiJson(v)| OptionalApiJson(v))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

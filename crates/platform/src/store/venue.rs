@@ -62,6 +62,7 @@ pub enum Entity {
     Table,
     /// One per venue, its id the venue's.
     OpeningHours,
+    WaitlistEntry,
 }
 
 impl Entity {
@@ -73,6 +74,7 @@ impl Entity {
             Entity::Order => "order",
             Entity::Table => "table",
             Entity::OpeningHours => "opening_hours",
+            Entity::WaitlistEntry => "waitlist",
         }
     }
 
@@ -84,6 +86,7 @@ impl Entity {
             "order" => Entity::Order,
             "table" => Entity::Table,
             "opening_hours" => Entity::OpeningHours,
+            "waitlist" => Entity::WaitlistEntry,
             _ => return None,
         })
     }

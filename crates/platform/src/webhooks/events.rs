@@ -40,7 +40,7 @@ pub fn from_writes(audit: &AuditDraft, writes: &[DocWrite]) -> Vec<OutgoingEvent
         }),
         Entity::Order => json!({ "id": d.id, "version": d.version, "status": d.status, "booking_id": d.ref_id }),
         Entity::Customer => json!({ "id": d.id }),
-        Entity::Product | Entity::Table | Entity::OpeningHours => return Vec::new(),
+        Entity::Product | Entity::Table | Entity::OpeningHours | Entity::WaitlistEntry => return Vec::new(),
     };
     let id = Uuid::now_v7();
     let payload = json!({

@@ -33,6 +33,8 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
     let bcl = id(&b_client);
     let b_table = p.post_ok(&b.path("/tables"), bo, json!({"name": "B1", "seats_max": 4})).await;
     let bt = id(&b_table);
+    let b_wait = p.post_ok(&b.path("/waitlist"), bo, json!({"guest_name": "B waiting", "party_size": 2})).await;
+    let bw = id(&b_wait);
     // Venue A's own things, to point at B's from inside bodies.
     let ao = a.owner();
     let a_product = p
@@ -109,6 +111,11 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
         (Method::PATCH, format!("/v1/venues/{bv}/tables/{bt}"), Some(json!({"seats_max": 2}))),
         (Method::DELETE, format!("/v1/venues/{bv}/tables/{bt}"), None),
         (Method::GET, format!("/v1/venues/{bv}/opening-hours"), None),
+        (Method::GET, format!("/v1/venues/{bv}/waitlist"), None),
+        (Method::POST, format!("/v1/venues/{bv}/waitlist"), Some(json!({"guest_name": "x", "party_size": 2}))),
+        (Method::POST, format!("/v1/venues/{bv}/waitlist/{bw}/offer"), None),
+        (Method::POST, format!("/v1/venues/{bv}/waitlist/{bw}/seat"), None),
+        (Method::POST, format!("/v1/venues/{bv}/waitlist/{bw}/remove"), None),
         (Method::GET, format!("/v1/venues/{bv}/availability?date=2030-01-01&party_size=2"), None),
         (
             Method::PUT,
@@ -153,6 +160,10 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
         (Method::POST, format!("/v1/venues/{av}/api-clients/{bcl}/secret"), None),
         (Method::PATCH, format!("/v1/venues/{av}/tables/{bt}"), Some(json!({"seats_max": 2}))),
         (Method::DELETE, format!("/v1/venues/{av}/tables/{bt}"), None),
+        (Method::POST, format!("/v1/venues/{av}/waitlist/{bw}/offer"), None),
+        (Method::POST, format!("/v1/venues/{av}/waitlist/{bw}/seat"), None),
+        (Method::POST, format!("/v1/venues/{av}/waitlist/{bw}/remove"), None),
+        (Method::POST, format!("/v1/venues/{av}/waitlist/{bw}/seat"), Some(json!({"table_ids": [bt]}))),
         // B's ids inside A's bodies.
         (
             Method::POST,
@@ -203,4 +214,9 @@ async fn foreign_ids_are_not_found_and_change_nothing() {
     let table = p.get_ok(&b.path("/tables"), bo).await;
     assert_eq!((table["items"][0]["seats_max"].as_i64(), table["items"][0]["version"].as_i64()), (Some(4), Some(1)));
     assert_eq!(p.get_ok(&b.path("/opening-hours"), bo).await["version"], 0);
+    let waiting = p.get_ok(&b.path("/waitlist"), bo).await;
+    assert_eq!(
+        (waiting["items"][0]["status"].as_str(), waiting["items"][0]["guest_name"].as_str()),
+        (Some("waiting"), Some("B waiting"))
+    );
 }

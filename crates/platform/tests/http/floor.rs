@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{TestPlatform, expect_problem};
+use crate::common::{TestPlatform, expect_problem, stored_contains};
 
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_string()
@@ -540,4 +540,144 @@ async fn availability_offers_what_can_be_booked_and_nothing_else() {
         p.get_ok(&u.path(&format!("/availability?date={date}&party_size=4")), u.owner()).await["slots"],
         json!([])
     );
+}
+
+#[tokio::test]
+async fn the_waitlist_offers_seats_as_walk_ins_and_forgets_who_left() {
+    let p = TestPlatform::start().await;
+    let t = p.team("floor-waitlist", 100).await;
+    let (owner, desk) = (t.owner(), t.token("front_desk"));
+    let bar = p.post_ok(&t.path("/tables"), owner, json!({"name": "Bar 1", "seats_max": 2})).await;
+    let t4 = p.post_ok(&t.path("/tables"), owner, json!({"name": "T4", "seats_min": 2, "seats_max": 4})).await;
+    let list = t.path("/waitlist");
+    let entry = |id: &str, step: &str| t.path(&format!("/waitlist/{id}/{step}"));
+    let ann = p
+        .post_ok(
+            &list,
+            desk,
+            json!({"guest_name": "Ann Waits", "party_size": 2, "phone": "+44 7700 900123", "notes": "high chair"}),
+        )
+        .await;
+    assert_eq!((ann["status"].as_str(), ann["version"].as_i64()), (Some("waiting"), Some(1)));
+    let bo = p.post_ok(&list, desk, json!({"guest_name": "Bo", "party_size": 4})).await;
+    let cy = p.post_ok(&list, desk, json!({"guest_name": "Cy", "party_size": 6})).await;
+
+    // Bad input and who may write: nothing is added.
+    for (body, field) in [
+        (json!({"guest_name": "X", "party_size": 0}), "party_size"),
+        (json!({"guest_name": "", "party_size": 2}), "guest_name"),
+        (json!({"guest_name": "X", "party_size": 2, "phone": "call me"}), "phone"),
+        (json!({"party_size": 2}), "guest_name"),
+    ] {
+        let res = p.send(Method::POST, &list, desk, Some(body)).await;
+        assert_eq!(expect_problem(res, 422, "validation_failed").await["errors"][0]["field"], field);
+    }
+    let res = p.send(Method::POST, &list, desk, Some(json!({"guest_name": "X", "party_size": 2, "vip": true}))).await;
+    expect_problem(res, 400, "bad_request").await;
+    let res = p.send(Method::POST, &list, t.token("kitchen"), Some(json!({"guest_name": "X", "party_size": 2}))).await;
+    expect_problem(res, 403, "forbidden").await;
+    let res = p.send(Method::GET, &t.path("/waitlist?status=later"), desk, None).await;
+    expect_problem(res, 400, "bad_request").await;
+    let names = |v: &Value| -> Vec<(String, String)> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["guest_name"].as_str().unwrap().to_string(), e["status"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let open = p.get_ok(&list, desk).await;
+    assert_eq!(
+        names(&open),
+        [("Ann Waits", "waiting"), ("Bo", "waiting"), ("Cy", "waiting")].map(|(a, b)| (a.into(), b.into()))
+    );
+    assert_eq!(open["items"][0]["phone"], "+44 7700 900123");
+
+    // Ann is called, then seated: a walk-in on the bar seats, her details on the booking.
+    let offered = p.post_ok(&entry(&id(&ann), "offer"), desk, json!({})).await;
+    assert_eq!((offered["status"].as_str(), offered["version"].as_i64()), (Some("offered"), Some(2)));
+    assert!(offered["offered_at"].is_string());
+    let res = p.send(Method::POST, &entry(&id(&ann), "offer"), desk, None).await;
+    expect_problem(res, 409, "invalid_transition").await;
+    let res = p.send(Method::POST, &entry(&id(&ann), "seat"), desk, None).await;
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let seated: Value = res.json().await.unwrap();
+    let booking = &seated["booking"];
+    assert_eq!(location, t.path(&format!("/bookings/{}", id(booking))));
+    assert_eq!(
+        (booking["status"].as_str(), booking["source"].as_str(), booking["guest_name"].as_str()),
+        (Some("seated"), Some("walk_in"), Some("Ann Waits"))
+    );
+    assert_eq!((booking["party_size"].as_i64(), booking["duration_minutes"].as_i64()), (Some(2), Some(90)));
+    assert_eq!(booking["table_ids"], json!([bar["id"]]));
+    assert_eq!(booking["notes"], "high chair");
+    let closed = &seated["entry"];
+    assert_eq!((closed["status"].as_str(), closed["booking_id"].as_str()), (Some("seated"), booking["id"].as_str()));
+    assert_eq!(closed["guest_name"], "", "her name moved onto the booking");
+    assert!(closed.get("phone").is_none() && closed.get("notes").is_none());
+    assert_eq!(p.get_ok(&location, desk).await["status"], "seated");
+    let res = p.send(Method::POST, &entry(&id(&ann), "seat"), desk, None).await;
+    expect_problem(res, 409, "invalid_transition").await;
+
+    // Six wait for a table nobody has: refused, still waiting, nothing booked.
+    let res = p.send(Method::POST, &entry(&id(&cy), "seat"), desk, None).await;
+    expect_problem(res, 409, "table_unavailable").await;
+    // Bo at the four-top for an hour, as the desk chose; the bar seats too few.
+    let res = p.send(Method::POST, &entry(&id(&bo), "seat"), desk, Some(json!({"table_ids": [bar["id"]]}))).await;
+    assert_eq!(expect_problem(res, 422, "validation_failed").await["errors"][0]["field"], "party_size");
+    let res = p.send(Method::POST, &entry(&id(&bo), "seat"), desk, Some(json!({"duration_minutes": 0}))).await;
+    expect_problem(res, 422, "validation_failed").await;
+    let bo_seated =
+        p.post_ok(&entry(&id(&bo), "seat"), desk, json!({"table_ids": [t4["id"]], "duration_minutes": 60})).await;
+    assert_eq!(bo_seated["booking"]["table_ids"], json!([t4["id"]]));
+    assert_eq!(bo_seated["booking"]["duration_minutes"], 60);
+    assert_eq!(names(&p.get_ok(&list, desk).await), [("Cy".to_string(), "waiting".to_string())]);
+
+    // Cy leaves: removed, and the list forgets who they were.
+    let gone = p.post_ok(&entry(&id(&cy), "remove"), desk, json!({})).await;
+    assert_eq!((gone["status"].as_str(), gone["guest_name"].as_str()), (Some("removed"), Some("")));
+    expect_problem(p.send(Method::POST, &entry(&id(&cy), "remove"), desk, None).await, 409, "invalid_transition").await;
+    expect_problem(p.send(Method::POST, &entry(&id(&cy), "seat"), desk, None).await, 409, "invalid_transition").await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+    expect_problem(p.send(Method::POST, &entry(&unknown, "offer"), desk, None).await, 404, "not_found").await;
+    assert_eq!(p.get_ok(&list, desk).await["items"], json!([]));
+    assert_eq!(p.get_ok(&t.path("/waitlist?status=seated"), desk).await["items"].as_array().unwrap().len(), 2);
+    assert_eq!(p.get_ok(&t.path("/waitlist?status=removed"), desk).await["items"][0]["id"], cy["id"]);
+
+    // The audit trail and the change feed tell it; the phone number is sealed at rest.
+    let audit = p.get_ok(&t.path("/audit?limit=200"), owner).await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .filter(|a| a.starts_with("waitlist."))
+        .collect();
+    let mut sorted = actions.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            "waitlist.add",
+            "waitlist.add",
+            "waitlist.add",
+            "waitlist.offer",
+            "waitlist.remove",
+            "waitlist.seat",
+            "waitlist.seat"
+        ]
+    );
+    let seat_event = audit["items"].as_array().unwrap().iter().find(|e| e["action"] == "waitlist.seat").unwrap();
+    assert!(seat_event["details"]["booking_id"].is_string() && seat_event["details"]["source"] == "walk_in");
+    let feed = p.get_ok(&t.path("/changes?since=0&limit=200"), desk).await;
+    let waitlist_changes: Vec<&Value> =
+        feed["changes"].as_array().unwrap().iter().filter(|c| c["entity"] == "waitlist").collect();
+    assert_eq!(waitlist_changes.len(), 3, "one per entry, at its latest state");
+    assert!(waitlist_changes.iter().all(|c| c["data"]["status"] != "waiting"));
+    let kitchen_feed = p.get_ok(&t.path("/changes?since=0&limit=200"), t.token("kitchen")).await;
+    assert!(kitchen_feed["changes"].as_array().unwrap().iter().all(|c| c["entity"] != "waitlist"));
+    let raw = p.stored_bytes().await;
+    assert!(!stored_contains(&raw, b"7700 900123"), "the phone number is not stored in plaintext");
+    assert!(!stored_contains(&raw, b"high chair"), "nor the notes");
 }

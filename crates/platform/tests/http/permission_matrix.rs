@@ -88,6 +88,11 @@ const ROUTES: &[(&str, Option<&str>)] = &[
     ("DELETE public-key", Some("api_clients:manage")),
     ("GET payments", Some("payments:manage")),
     ("PUT payments", Some("payments:manage")),
+    ("GET waitlist", Some("bookings:read")),
+    ("POST waitlist", Some("bookings:write")),
+    ("POST waitlist offer", Some("bookings:write")),
+    ("POST waitlist seat", Some("bookings:write")),
+    ("POST waitlist remove", Some("bookings:write")),
     // Last: once the venue has tables and hours, bookings follow them (floor.rs tests that).
     ("GET tables", Some("bookings:read")),
     ("POST tables", Some("settings:manage")),
@@ -212,6 +217,15 @@ async fn request(p: &TestPlatform, t: &Team, route: &str, n: usize) -> (Method, 
                     (Method::POST, format!("{path}/complete"), None, None)
                 }
             }
+        }
+        "GET waitlist" => (Method::GET, t.path("/waitlist"), None, None),
+        "POST waitlist" => {
+            (Method::POST, t.path("/waitlist"), Some(json!({"guest_name": format!("W{n}"), "party_size": 2})), None)
+        }
+        "POST waitlist offer" | "POST waitlist seat" | "POST waitlist remove" => {
+            let w = p.post_ok(&t.path("/waitlist"), owner, json!({"guest_name": "Wait", "party_size": 2})).await;
+            let step = route.rsplit(' ').next().unwrap_or_default();
+            (Method::POST, t.path(&format!("/waitlist/{}/{step}", id(&w))), None, None)
         }
         "GET tables" => (Method::GET, t.path("/tables"), None, None),
         "POST tables" => {

@@ -58,7 +58,7 @@ async fn doc_for(state: &AppState, vid: Uuid, b: &Booking, tables: Option<TableH
 
 /// Start (in UTC) and end of a booking; refuses one that ends in the past or starts more
 /// than three years ahead. Checked arithmetic: no date can overflow into a panic.
-fn timing(
+pub(super) fn timing(
     starts_at: OffsetDateTime,
     duration: i64,
     now: OffsetDateTime,
@@ -80,7 +80,7 @@ fn timing(
 
 /// Marks a response as holding this booking's guest data, so erasure also deletes the
 /// stored idempotent copy of it.
-fn subject(res: Response, vid: Uuid, booking: Uuid) -> Response {
+pub(super) fn subject(res: Response, vid: Uuid, booking: Uuid) -> Response {
     crate::idempotency::mark_subject(res, crate::audit::pii::booking_scope(vid, booking))
 }
 
@@ -181,6 +181,45 @@ async fn seat_on_tables(
     Ok(Some(TableHold { ids, until }))
 }
 
+/// Writes a new booking on its tables (or within the seat capacity), with `extra` writes in
+/// the same transaction, audited as `action` on (`subject type`, id). A table picked here
+/// can be taken by a booking committed meanwhile: then it picks again, unless the caller
+/// chose the tables.
+pub(super) async fn insert(
+    state: &AppState,
+    scope: &VenueScope,
+    b: &mut Booking,
+    chosen: Option<&[Uuid]>,
+    extra: &[DocWrite],
+    (action, subject_type, subject_id): (&str, &str, Uuid),
+) -> ApiResult<()> {
+    let vid = scope.venue_id();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let hold = seat_on_tables(state, scope, b, chosen).await?;
+        b.table_ids = hold.as_ref().map(|h| h.ids.clone()).unwrap_or_default();
+        let check_capacity = hold.is_none();
+        let mut writes = vec![DocWrite { doc: doc_for(state, vid, b, hold).await?, expected_version: None }];
+        writes.extend_from_slice(extra);
+        let mut details = audit_details(state, vid, b).await?;
+        if subject_id != b.id {
+            details["booking_id"] = json!(b.id);
+        }
+        let audit = scope.audit(state, action, subject_type, Some(subject_id.to_string()), details);
+        match state.store.write_docs(vid, &writes, check_capacity, &[], audit).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Domain(DomainError::TableUnavailable)) if chosen.is_none() && attempts < 3 => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// A walk-in: starts now (to the millisecond the wire carries), seated at once.
+pub(super) fn walk_in_start(now: OffsetDateTime) -> OffsetDateTime {
+    now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now)
+}
+
 /// Bookings by start time (`bookings:read`); without `from`/`to`: today in the venue's time zone.
 #[utoipa::path(get, path = "/v1/venues/{vid}/bookings", tag = "bookings", security(("bearer" = [])), params(("vid" = Uuid, Path), BookingQuery),
     responses((status = 200, body = Page<Booking>), (status = 400, description = "`bad_request`: unparsable from/to or unknown status", body = Problem, content_type = "application/problem+json"),
@@ -253,11 +292,7 @@ pub async fn create(
     let source = body.source.unwrap_or_default();
     let walk_in = source == BookingSource::WalkIn;
     // A walk-in starts now, to the millisecond the wire carries.
-    let starts_at = if walk_in {
-        now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now)
-    } else {
-        body.starts_at
-    };
+    let starts_at = if walk_in { walk_in_start(now) } else { body.starts_at };
     let (starts_at, ends_at) = timing(starts_at, body.duration_minutes, now)?;
     let mut b = Booking {
         id: body.id.unwrap_or_else(Uuid::now_v7),
@@ -275,30 +310,8 @@ pub async fn create(
         source,
     };
     check_customer(&state, &scope, b.customer_id).await?;
-    // A table picked here can be taken by a booking committed meanwhile: pick again.
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let hold = seat_on_tables(&state, &scope, &b, body.table_ids.as_deref()).await?;
-        b.table_ids = hold.as_ref().map(|h| h.ids.clone()).unwrap_or_default();
-        let check_capacity = hold.is_none();
-        let doc = doc_for(&state, vid, &b, hold).await?;
-        let audit = scope.audit(
-            &state,
-            "booking.create",
-            "booking",
-            Some(b.id.to_string()),
-            audit_details(&state, vid, &b).await?,
-        );
-        match state.store.write_docs(vid, &[DocWrite { doc, expected_version: None }], check_capacity, &[], audit).await
-        {
-            Ok(()) => break,
-            Err(StoreError::Domain(DomainError::TableUnavailable)) if body.table_ids.is_none() && attempts < 3 => {
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let id = b.id;
+    insert(&state, &scope, &mut b, body.table_ids.as_deref(), &[], ("booking.create", "booking", id)).await?;
     let res = created(b.version, &b);
     Ok(subject(res, vid, b.id))
 }

@@ -6,7 +6,7 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use uuid::Uuid;
 use venuedesk_api::Problem;
-use venuedesk_api::front_desk::{OpeningHours, Table};
+use venuedesk_api::front_desk::{OpeningHours, Table, WaitlistEntry};
 use venuedesk_api::permission::Permission;
 use venuedesk_api::venue::{Booking, Change, ChangeFeed, Customer, Order, Product};
 
@@ -37,6 +37,7 @@ async fn doc_data(state: &AppState, vid: Uuid, entity: Entity, id: Uuid) -> ApiR
         Entity::Order => serde_json::to_value(sealed::open::<Order>(state, vid, &d).await?),
         Entity::Table => serde_json::to_value(sealed::open::<Table>(state, vid, &d).await?),
         Entity::OpeningHours => serde_json::to_value(sealed::open::<OpeningHours>(state, vid, &d).await?),
+        Entity::WaitlistEntry => serde_json::to_value(sealed::open::<WaitlistEntry>(state, vid, &d).await?),
     }
     .map_err(crate::error::ApiError::internal)?;
     v["version"] = d.version.into();
@@ -60,7 +61,7 @@ pub async fn changes(
     let since = q.since.unwrap_or(0).max(0);
     let mut entities = Vec::new();
     for (p, names) in [
-        (Permission::BookingsRead, &["booking", "table", "opening_hours"][..]),
+        (Permission::BookingsRead, &["booking", "table", "opening_hours", "waitlist"][..]),
         (Permission::OrdersRead, &["order"][..]),
         (Permission::CustomersRead, &["customer"][..]),
         (Permission::ProductsRead, &["product"][..]),

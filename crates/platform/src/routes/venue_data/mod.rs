@@ -10,6 +10,7 @@ pub mod opening_hours;
 pub mod orders;
 pub mod products;
 pub mod tables;
+pub mod waitlist;
 
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -68,7 +69,8 @@ versioned!(
     venuedesk_api::venue::Customer,
     venuedesk_api::venue::Booking,
     venuedesk_api::venue::Order,
-    venuedesk_api::front_desk::Table
+    venuedesk_api::front_desk::Table,
+    venuedesk_api::front_desk::WaitlistEntry
 );
 
 /// One page of documents: `limit` items opened, their versions set, and the cursor of the
