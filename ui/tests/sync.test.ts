@@ -11,22 +11,51 @@ test("status bar shows online state and pending count; Resolve lists conflicts; 
   await fireEvent.click(within(bar).getByRole("button", { name: /Resolve/ }));
   const dialog = screen.getByRole("dialog", { name: "Sync conflicts" });
   const items = within(dialog).getAllByTestId("conflict");
-  expect(items).toHaveLength(2);
+  expect(items).toHaveLength(3);
   expect(items[0]).toHaveTextContent("New booking: Farah Ali, 6 at 19:30");
   expect(items[0]).toHaveTextContent("capacity_exceeded");
 
   await fireEvent.click(within(items[0]).getByRole("button", { name: "Retry" }));
-  await waitFor(() => expect(within(dialog).getAllByTestId("conflict")).toHaveLength(1));
+  await waitFor(() => expect(within(dialog).getAllByTestId("conflict")).toHaveLength(2));
   expect(backend.calls.filter((c) => c.cmd === "resolve_conflict").map((c) => c.args)).toEqual([{ seq: 7, action: "retry" }]);
   expect(await within(bar).findByText("1 pending change")).toBeInTheDocument();
 
   await fireEvent.click(within(dialog).getByRole("button", { name: "Discard" }));
-  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  await waitFor(() => expect(within(dialog).getAllByTestId("conflict")).toHaveLength(1));
   expect(backend.calls.filter((c) => c.cmd === "resolve_conflict").map((c) => c.args)).toEqual([
     { seq: 7, action: "retry" },
     { seq: 9, action: "discard" },
   ]);
-  expect(within(bar).queryByRole("button", { name: /Resolve/ })).toBeNull();
+});
+
+test("an edit that met someone else's change shows both versions side by side; keep mine or take theirs", async () => {
+  const { backend } = await renderApp("front_desk", { conflicts: true });
+  const bar = screen.getByRole("contentinfo");
+  await fireEvent.click(await within(bar).findByRole("button", { name: /Resolve/ }));
+  const dialog = screen.getByRole("dialog", { name: "Sync conflicts" });
+  const edit = within(dialog).getAllByTestId("conflict")[2];
+  const table = within(edit).getByRole("table", { name: /Someone changed this booking while you edited it/ });
+  const row = (name: string) => within(table).getByRole("row", { name: new RegExp(`^${name}`) });
+  expect(within(row("Party")).getAllByRole("cell").map((c) => c.textContent)).toEqual(["4", "6, differs"]);
+  expect(within(row("Time")).getAllByRole("cell").map((c) => c.textContent)).toEqual(["20:30", "19:00, differs"]);
+  expect(within(row("Notes")).getAllByRole("cell").map((c) => c.textContent)).toEqual(["window", "window"]);
+  expect(row("Party")).toHaveClass("differs");
+  expect(row("Notes")).not.toHaveClass("differs");
+  // No plain Retry/Discard here: the choice is named for what it does.
+  expect(within(edit).queryByRole("button", { name: "Retry" })).toBeNull();
+  await fireEvent.click(within(edit).getByRole("button", { name: "Keep mine" }));
+  await waitFor(() => expect(within(dialog).getAllByTestId("conflict")).toHaveLength(2));
+  expect(backend.calls.filter((c) => c.cmd === "resolve_conflict").map((c) => c.args)).toEqual([{ seq: 11, action: "retry" }]);
+});
+
+test("taking theirs resolves the conflict with discard", async () => {
+  const { backend } = await renderApp("front_desk", { conflicts: true });
+  const bar = screen.getByRole("contentinfo");
+  await fireEvent.click(await within(bar).findByRole("button", { name: /Resolve/ }));
+  const dialog = screen.getByRole("dialog", { name: "Sync conflicts" });
+  await fireEvent.click(within(dialog).getByRole("button", { name: "Take theirs" }));
+  await waitFor(() => expect(within(dialog).getAllByTestId("conflict")).toHaveLength(2));
+  expect(backend.calls.filter((c) => c.cmd === "resolve_conflict").map((c) => c.args)).toEqual([{ seq: 11, action: "discard" }]);
 });
 
 test("Sync now shows progress and updates the last sync time", async () => {
@@ -115,13 +144,13 @@ test("Sync now with conflicts says so", async () => {
   const bar = screen.getByRole("contentinfo");
   await fireEvent.click(within(bar).getByRole("button", { name: "Sync now" }));
   const status = within(bar).getByRole("status");
-  await waitFor(() => expect(status).toHaveTextContent(/^Synced\. 2 changes were refused by the platform: use Resolve/), { timeout: 3000 });
+  await waitFor(() => expect(status).toHaveTextContent(/^Synced\. 3 changes were refused by the platform: use Resolve/), { timeout: 3000 });
 });
 
 test("syncOutcomeMessage covers offline, waiting, conflicts and clean syncs", async () => {
   const { syncOutcomeMessage } = await import("../src/lib/sync");
   const base = { online: true, pending: 0, last_sync: null, syncing: false, conflicts: [] };
-  const conflict = { seq: 1, entity: "booking", entity_id: "b", code: "capacity_exceeded", message: "full", summary: "s" };
+  const conflict = { seq: 1, entity: "booking", entity_id: "b", code: "capacity_exceeded", message: "full", summary: "s", mine: null, theirs: null };
   expect(syncOutcomeMessage(base)).toBe("Synced.");
   expect(syncOutcomeMessage({ ...base, online: false, pending: 3 })).toMatch(/^Offline: changes are kept on this computer/);
   expect(syncOutcomeMessage({ ...base, pending: 1 })).toBe("Synced, but 1 change is still waiting to be sent.");

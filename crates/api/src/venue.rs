@@ -261,7 +261,7 @@ pub struct CustomerExport {
     pub exported_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Booking {
     pub id: Uuid,
     pub guest_name: String,

@@ -120,17 +120,16 @@ impl Console {
         Ok(view(tz, &b, true))
     }
 
-    /// Needs the platform (capacity and the version check are its to decide).
-    pub async fn update_booking(&self, id: &str, input: &BookingInput) -> Result<BookingView, AppError> {
+    /// Works offline: queued with the version it was made on. If someone changed the
+    /// booking meanwhile, sync parks it as a conflict showing both versions.
+    pub fn update_booking(&self, id: &str, input: &BookingInput) -> Result<BookingView, AppError> {
         let venue = self.venue()?;
         let tz = local_time::zone(&venue.timezone)?;
         let change = validate(input, tz)?;
         let id = parse_id(id, "booking")?;
-        let online = self.online()?;
-        let mut cache = self.side_cache()?;
-        let b = cache.update_booking(&online.session, online.venue_id, id, change).await.map_err(|e| self.fail(e))?;
-        self.mark_online();
-        Ok(view(tz, &b, false))
+        let vid = parse_id(&venue.id, "venue")?;
+        let b = self.with_cache(|cache, _| Ok(cache.update_booking(vid, id, change, None)?))?;
+        Ok(view(tz, &b, true))
     }
 
     /// `seat`, `complete`, `cancel` or `no-show`; works offline.

@@ -395,6 +395,12 @@ impl Console {
                 .conflicts()?
                 .into_iter()
                 .map(|c| ConflictView {
+                    mine: c.versions.as_ref().map(|(mine, _)| crate::bookings::view(tz, mine, true)),
+                    theirs: c
+                        .versions
+                        .as_ref()
+                        .and_then(|(_, t)| t.as_ref())
+                        .map(|t| crate::bookings::view(tz, t, false)),
                     seq: c.seq,
                     summary: crate::sync_words::summary(cache, tz, &c.entity, c.entity_id),
                     entity: c.entity,

@@ -50,6 +50,11 @@ pub struct ConflictView {
     pub message: String,
     /// What the change was, in words ("Booking for Ava, 4 people, 19:30").
     pub summary: String,
+    /// An edit made on a booking someone else changed meanwhile: this console's version
+    /// (the edit) and the platform's, side by side. `retry` keeps mine (sent again on
+    /// their version); `discard` takes theirs. `theirs` is null when it could not be read.
+    pub mine: Option<BookingView>,
+    pub theirs: Option<BookingView>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -140,14 +140,15 @@ async fn front_desk_runs_the_day() {
     assert_eq!(view.bookings.len(), 1);
     assert!(!view.bookings[0].pending && view.bookings[0].version == 1);
 
-    // Edit (online), then seat.
-    let edited = c.update_booking(&b.id, &booking("Rosa Diaz", 5, &day, "21:30")).await.unwrap();
-    assert_eq!((edited.party_size, edited.local_time.as_str(), edited.version), (5, "21:30", 2));
+    // Edit, then seat: both queued, the seat behind the edit, sent in order.
+    let edited = c.update_booking(&b.id, &booking("Rosa Diaz", 5, &day, "21:30")).unwrap();
+    assert_eq!((edited.party_size, edited.local_time.as_str(), edited.pending), (5, "21:30", true));
     let seated = c.booking_action(&b.id, "seat").unwrap();
     assert_eq!(seated.status, BookingStatus::Seated);
     c.sync_now().await.unwrap();
     let view = c.day_view(Some(&day), Some("rosa")).unwrap();
     assert_eq!((view.bookings[0].status, view.bookings[0].pending), (BookingStatus::Seated, false));
+    assert_eq!((view.bookings[0].party_size, view.bookings[0].version), (5, 3), "edited, then seated");
     assert_eq!(c.booking_action(&b.id, "cancel").unwrap_err().code, Code::InvalidInput, "seated cannot be cancelled");
 
     // Bad input is refused with a reason, and nothing is queued.

@@ -280,3 +280,111 @@ fn common_in_hours(h: i64) -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap()
 }
+
+#[tokio::test]
+async fn an_offline_edit_on_a_changed_booking_is_a_conflict_with_both_versions_and_either_can_win() {
+    let l = live().await;
+    let proxy = Proxy::start(l.addr).await;
+    let keychain = Arc::new(MemoryKeychain::default());
+    let client = ApiClient::new(&proxy.base).unwrap();
+    let LoginOutcome::SignedIn(s) =
+        Session::login(client, keychain.clone(), "ana@example.com", &SecretString::from(PASSWORD), "desk")
+            .await
+            .unwrap()
+    else {
+        panic!("no MFA")
+    };
+    let venue: Value = s
+        .call(
+            Method::POST,
+            "/v1/venues",
+            Some(&json!({"name": "Pier", "timezone": "Europe/London", "capacity": 20})),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let vid: Uuid = venue["id"].as_str().unwrap().parse().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(
+        data.path(),
+        CacheId { server: proxy.base.clone(), email: "ana@example.com".into(), venue_id: vid },
+        keychain.clone(),
+    )
+    .unwrap();
+    let mut progress = |_done: u64, _total: u64| {};
+    let a = cache.create_booking(vid, new_booking("Ava", 2, 3)).unwrap();
+    let b = cache.create_booking(vid, new_booking("Bo", 2, 5)).unwrap();
+    cache.drain(&s, &mut progress).await.unwrap();
+    let path = |id: Uuid| format!("/v1/venues/{vid}/bookings/{id}");
+    // Someone else (another desk, online) changes both bookings: version 2 on the platform.
+    for (id, party) in [(a.id, 3), (b.id, 6)] {
+        let _: Value =
+            s.call(Method::PATCH, &path(id), Some(&json!({"party_size": party})), None, Some(1)).await.unwrap();
+    }
+
+    // Offline here, on the version this console saw (1): Ava moves an hour later, then a
+    // second edit on top of it (her notes); Bo gets a note.
+    proxy.set_online(false);
+    let mut later = new_booking("Ava", 2, 4);
+    later.notes = None;
+    let moved = cache.update_booking(vid, a.id, later.clone(), None).unwrap();
+    assert_eq!((moved.starts_at, moved.version), (later.starts_at, 1), "applied here, on the version it was made on");
+    assert!(cache.booking(a.id).unwrap().unwrap().1, "pending");
+    let mut noted = later.clone();
+    noted.notes = Some("window seat".into());
+    cache.update_booking(vid, a.id, noted, None).unwrap();
+    let mut bo = new_booking("Bo", 2, 5);
+    bo.starts_at = b.starts_at;
+    bo.notes = Some("birthday".into());
+    cache.update_booking(vid, b.id, bo, None).unwrap();
+    assert_eq!(cache.outbox_len().unwrap(), 3);
+
+    // Back online: both first edits are refused (412), nothing is overwritten, and each
+    // conflict shows mine and theirs.
+    proxy.set_online(true);
+    let report = cache.drain(&s, &mut progress).await.unwrap();
+    assert_eq!(report.sent, 0, "{report:?}");
+    let conflicts = cache.conflicts().unwrap();
+    assert_eq!(conflicts.len(), 2, "Ava's second edit waits behind her first");
+    for c in &conflicts {
+        assert_eq!(c.code, "version_mismatch");
+        let (mine, theirs) = c.versions.clone().expect("both versions");
+        let theirs = theirs.expect("the platform's version was read");
+        assert_eq!(theirs.version, 2);
+        if c.entity_id == a.id {
+            assert_eq!(
+                (mine.starts_at, mine.party_size, mine.notes.as_deref()),
+                (later.starts_at, 2, Some("window seat"))
+            );
+            assert_eq!((theirs.starts_at, theirs.party_size), (a.starts_at, 3));
+        } else {
+            assert_eq!((mine.notes.as_deref(), theirs.party_size), (Some("birthday"), 6));
+        }
+    }
+    let on_platform = |id: Uuid| {
+        let s = &s;
+        let p = path(id);
+        async move { s.get::<Value>(&p).await.unwrap() }
+    };
+    assert_eq!(on_platform(a.id).await["party_size"], 3, "theirs stands until someone decides");
+
+    // Ava: keep mine — sent again on their version, then the edit queued behind it.
+    let ava = conflicts.iter().find(|c| c.entity_id == a.id).unwrap();
+    cache.retry(ava.seq).unwrap();
+    // Bo: take theirs — here at once, my edit gone.
+    let bo_conflict = conflicts.iter().find(|c| c.entity_id == b.id).unwrap();
+    cache.discard(bo_conflict.seq).unwrap();
+    let (bo_here, pending) = cache.booking(b.id).unwrap().unwrap();
+    assert_eq!((bo_here.party_size, bo_here.notes.as_deref(), bo_here.version, pending), (6, None, 2, false));
+    let report = cache.drain(&s, &mut progress).await.unwrap();
+    assert_eq!((report.sent, report.remaining, report.conflict.is_none()), (2, 0, true), "{report:?}");
+    let ava_now = on_platform(a.id).await;
+    assert_eq!(ava_now["version"], 4, "their change, mine on top, then my second edit");
+    assert_eq!(ava_now["party_size"], 2, "mine kept, deliberately, over theirs");
+    assert_eq!(ava_now["notes"], "window seat");
+    let (ava_here, pending) = cache.booking(a.id).unwrap().unwrap();
+    assert_eq!((ava_here.version, pending), (4, false));
+    let bo_now = on_platform(b.id).await;
+    assert_eq!((bo_now["version"].as_i64(), bo_now["notes"].is_null()), (Some(2), true), "theirs, untouched");
+}

@@ -25,7 +25,9 @@ pub async fn create_booking(c: Con<'_>, input: BookingInput) -> Result<BookingVi
 
 #[tauri::command]
 pub async fn update_booking(c: Con<'_>, id: String, input: BookingInput) -> Result<BookingView, AppError> {
-    c.update_booking(&id, &input).await
+    let b = c.update_booking(&id, &input)?;
+    sync_soon(&c);
+    Ok(b)
 }
 
 #[tauri::command]

@@ -120,8 +120,11 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
     online: true, pending: 0, last_sync: new Date(Date.now() - 60_000).toISOString(), syncing: false,
     conflicts: opts.conflicts
       ? [
-          { seq: 7, entity: "booking", entity_id: "b-x1", code: "capacity_exceeded", message: "The venue is full at 19:30.", summary: "New booking: Farah Ali, 6 at 19:30" },
-          { seq: 9, entity: "order", entity_id: "o-x2", code: "version_mismatch", message: "Someone else changed this order.", summary: "Order Table 3 → ready" },
+          { seq: 7, entity: "booking", entity_id: "b-x1", code: "capacity_exceeded", message: "The venue is full at 19:30.", summary: "New booking: Farah Ali, 6 at 19:30", mine: null, theirs: null },
+          { seq: 9, entity: "order", entity_id: "o-x2", code: "version_mismatch", message: "Someone else changed this order.", summary: "Order Table 3 → ready", mine: null, theirs: null },
+          { seq: 11, entity: "booking", entity_id: "b-x3", code: "version_mismatch", message: "Someone else changed this booking.", summary: "Edit: Gil Moss, 4 at 20:30",
+            mine: makeBooking("b-x3", today, "20:30", "Gil Moss", 4, 90, "confirmed", { pending: true, notes: "window" }),
+            theirs: makeBooking("b-x3", today, "19:00", "Gil Moss", 6, 90, "confirmed", { version: 2, notes: "window" }) },
         ]
       : [],
   };
@@ -238,12 +241,13 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
       }
       case "update_booking": {
         need("bookings:write");
-        if (!sync.online) throw fail("offline", "Editing a booking needs a connection to the server.");
+        // Like the Rust side: applied here, queued with the version it was made on.
         const input = a.input as BookingInput;
         validateBooking(input);
         const old = findBooking(String(a.id));
         const b = makeBooking(old.id, input.date, input.time, input.guest_name, input.party_size, input.duration_minutes, old.status,
-          { notes: input.notes, customer_id: input.customer_id, version: old.version + 1 });
+          { notes: input.notes, customer_id: input.customer_id, version: old.version, pending: true });
+        sync.pending += 1;
         bookings.set(old.local_date, (bookings.get(old.local_date) ?? []).filter((x) => x.id !== old.id));
         bookings.set(input.date, [...(bookings.get(input.date) ?? []), b]);
         return b;

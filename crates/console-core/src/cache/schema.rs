@@ -62,6 +62,11 @@ const STEPS: &[&str] = &[
          PRIMARY KEY (entity, id)
      ) WITHOUT ROWID;
      CREATE INDEX records_order ON records(entity, sort_key);",
+    // 5: edits queued offline carry the version they were made on (`If-Match`; NULL: the
+    //    version the change queued before them comes back with), and a refused one keeps
+    //    the platform's version beside it for the person to compare.
+    "ALTER TABLE outbox ADD COLUMN if_match INTEGER;
+     ALTER TABLE outbox ADD COLUMN theirs TEXT;",
 ];
 
 /// The bookings table as the cache has it now (benchmarks compare it on plain SQLite).

@@ -1,15 +1,13 @@
 //! Booking changes made at the front desk: applied here at once, queued for the platform.
 
-use reqwest::Method;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use venuedesk_api::venue::{self, Booking, BookingPatch};
 use venuedesk_api::{BookingAction, BookingStatus};
 
-use super::{db, enqueue, store_booking};
+use super::{db, enqueue, enqueue_on, store_booking};
 use crate::cache::Cache;
 use crate::error::CoreError;
-use crate::session::Session;
 
 /// A booking made at the front desk, before the platform has seen it.
 #[derive(Debug, Clone)]
@@ -82,41 +80,56 @@ impl Cache {
         Ok(b)
     }
 
-    /// Changes a booking's guest, party, time or notes. This needs the platform (capacity
-    /// and the version check are its to decide) and no queued change to the same booking.
-    pub async fn update_booking(
+    /// Changes a booking's guest, party, time, notes or tables — offline like the rest:
+    /// applied here at once and queued as a `PATCH` with the `If-Match` of the version this
+    /// console last saw (or, behind other queued changes to it, of the version the one
+    /// before comes back with). If someone changed the booking meanwhile, the platform
+    /// answers 412 and the edit is parked as a conflict with both versions (see
+    /// [`Conflict::versions`](super::Conflict)): nothing is overwritten silently.
+    pub fn update_booking(
         &mut self,
-        session: &Session,
         venue_id: Uuid,
         id: Uuid,
         change: NewBooking,
+        table_ids: Option<Vec<Uuid>>,
     ) -> Result<Booking, CoreError> {
-        let (current, _) = self.booking(id)?.ok_or_else(|| CoreError::Invalid(format!("no booking {id} here")))?;
-        if self.queued_for(id)? > 0 {
-            return Err(CoreError::Invalid(
-                "this booking has changes waiting to sync; sync first, then edit it".into(),
-            ));
+        let (mut b, _) = self.booking(id)?.ok_or_else(|| CoreError::Invalid(format!("no booking {id} here")))?;
+        let if_match = if self.queued_for(id)? > 0 { None } else { Some(b.version) };
+        b.ends_at = change
+            .starts_at
+            .checked_add(time::Duration::minutes(change.duration_minutes))
+            .ok_or_else(|| CoreError::Invalid("that booking would end out of range".into()))?;
+        b.guest_name = change.guest_name;
+        b.customer_id = change.customer_id;
+        b.party_size = change.party_size;
+        b.starts_at = change.starts_at;
+        b.duration_minutes = change.duration_minutes;
+        b.notes = change.notes;
+        if let Some(t) = &table_ids {
+            b.table_ids = t.clone();
         }
-        // Every field is sent: a customer or notes left empty are cleared.
-        let patch = BookingPatch {
-            guest_name: Some(change.guest_name),
-            customer_id: Some(change.customer_id),
-            party_size: Some(change.party_size),
-            starts_at: Some(change.starts_at),
-            duration_minutes: Some(change.duration_minutes),
-            notes: Some(change.notes),
-            table_ids: None,
-        };
-        let updated: Booking = session
-            .call(
-                Method::PATCH,
-                &format!("/v1/venues/{venue_id}/bookings/{id}"),
-                Some(&patch),
-                None,
-                Some(current.version),
-            )
-            .await?;
-        store_booking(&self.conn, &updated, false)?;
-        Ok(updated)
+        // Every field is sent: a customer or notes left empty are cleared; mine is whole.
+        let patch = to_json(&BookingPatch {
+            guest_name: Some(b.guest_name.clone()),
+            customer_id: Some(b.customer_id),
+            party_size: Some(b.party_size),
+            starts_at: Some(b.starts_at),
+            duration_minutes: Some(b.duration_minutes),
+            notes: Some(b.notes.clone()),
+            table_ids,
+        })?;
+        let tx = self.conn.transaction().map_err(db)?;
+        store_booking(&tx, &b, true)?;
+        enqueue_on(
+            &tx,
+            "PATCH",
+            &format!("/v1/venues/{venue_id}/bookings/{id}"),
+            Some(&patch),
+            "booking",
+            id,
+            if_match,
+        )?;
+        tx.commit().map_err(db)?;
+        Ok(b)
     }
 }

@@ -69,8 +69,8 @@ pub(crate) fn remove_entity(conn: &Connection, entity: &str, id: &str) -> Result
     Ok(())
 }
 
-/// seq, idempotency key, method, path, body, entity, entity id, state.
-type OutboxRow = (i64, String, String, String, Option<String>, String, String, String);
+/// seq, idempotency key, method, path, body, entity, entity id, If-Match.
+type OutboxRow = (i64, String, String, String, Option<String>, String, String, Option<i64>);
 
 /// Items done out of a total, for progress bars.
 pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
@@ -83,6 +83,11 @@ pub struct Conflict {
     pub entity_id: Uuid,
     pub code: String,
     pub detail: String,
+    /// An edit made on a version someone else changed meanwhile (`version_mismatch`): the
+    /// booking as this console has it (the edit applied) and as the platform has it now,
+    /// to show side by side. `retry` keeps mine (sent again on their version), `discard`
+    /// takes theirs.
+    pub versions: Option<(Booking, Option<Booking>)>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -133,13 +138,36 @@ pub(crate) fn enqueue(
     entity: &str,
     id: Uuid,
 ) -> Result<(), CoreError> {
+    enqueue_on(tx, method, path, body, entity, id, None)
+}
+
+/// Queues a change sent with `If-Match: if_match`; `None` for an edit queued behind other
+/// changes to the same entity: it goes on the version the one before it comes back with.
+pub(crate) fn enqueue_on(
+    tx: &rusqlite::Transaction<'_>,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    entity: &str,
+    id: Uuid,
+    if_match: Option<i64>,
+) -> Result<(), CoreError> {
     check_permission(tx, entity)?;
     tx.execute(
-        "INSERT INTO outbox (idempotency_key, method, path, body, entity, entity_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![Uuid::now_v7().to_string(), method, path, body.map(Value::to_string), entity, id.to_string(), OffsetDateTime::now_utc().unix_timestamp()],
+        "INSERT INTO outbox (idempotency_key, method, path, body, entity, entity_id, created_at, if_match) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![Uuid::now_v7().to_string(), method, path, body.map(Value::to_string), entity, id.to_string(), OffsetDateTime::now_utc().unix_timestamp(), if_match],
     )
     .map_err(db)?;
     Ok(())
+}
+
+/// The platform's current version of a booking, kept beside a refused edit.
+fn theirs_of(conn: &Connection, seq: i64) -> Result<Option<Value>, CoreError> {
+    let text: Option<Option<String>> = conn
+        .query_row("SELECT theirs FROM outbox WHERE seq = ?1", params![seq], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    text.flatten().map(|t| serde_json::from_str(&t).map_err(|e| CoreError::Cache(e.to_string()))).transpose()
 }
 
 impl Cache {
@@ -161,7 +189,7 @@ impl Cache {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT seq, entity_id, error_code, error_detail, entity FROM outbox WHERE state = 'conflict' ORDER BY seq",
+                "SELECT seq, entity_id, error_code, error_detail, entity, theirs FROM outbox WHERE state = 'conflict' ORDER BY seq",
             )
             .map_err(db)?;
         let rows = stmt
@@ -172,25 +200,45 @@ impl Cache {
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             })
             .map_err(db)?;
-        rows.map(|r| {
-            let (seq, id, code, detail, entity) = r.map_err(db)?;
-            Ok(Conflict {
-                seq,
-                entity,
-                entity_id: Uuid::parse_str(&id).unwrap_or_default(),
-                code: code.unwrap_or_default(),
-                detail: detail.unwrap_or_default(),
+        let rows: Vec<_> = rows.collect::<Result<_, _>>().map_err(db)?;
+        rows.into_iter()
+            .map(|(seq, id, code, detail, entity, theirs)| {
+                let entity_id = Uuid::parse_str(&id).unwrap_or_default();
+                let code = code.unwrap_or_default();
+                let versions = if entity == "booking" && code == "version_mismatch" {
+                    let theirs: Option<Booking> = theirs.as_deref().and_then(|t| serde_json::from_str(t).ok());
+                    self.booking(entity_id)?.map(|(mine, _)| (mine, theirs))
+                } else {
+                    None
+                };
+                Ok(Conflict { seq, entity, entity_id, code, detail: detail.unwrap_or_default(), versions })
             })
-        })
-        .collect()
+            .collect()
     }
 
     /// Resolves a conflict by dropping the change; the next pull restores the platform's version.
     pub fn discard(&mut self, seq: i64) -> Result<(), CoreError> {
+        let theirs = theirs_of(&self.conn, seq)?;
         let tx = self.conn.transaction().map_err(db)?;
+        // An edit refused because someone changed the booking meanwhile: take theirs, here
+        // and now. The edits queued behind mine built on it: they go too.
+        if let Some(theirs) = theirs {
+            let entity: Option<(String, String)> = tx
+                .query_row("SELECT entity, entity_id FROM outbox WHERE seq = ?1", params![seq], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(db)?;
+            if let Some((entity, id)) = entity {
+                tx.execute("DELETE FROM outbox WHERE entity_id = ?1", params![id]).map_err(db)?;
+                store_answer(&tx, &entity, theirs)?;
+                return tx.commit().map_err(db);
+            }
+        }
         let id: Option<String> = tx
             .query_row("SELECT entity_id FROM outbox WHERE seq = ?1", params![seq], |r| r.get(0))
             .optional()
@@ -217,12 +265,16 @@ impl Cache {
         tx.commit().map_err(db)
     }
 
-    /// Resolves a conflict by sending the change again later (a new request: new key).
+    /// Resolves a conflict by sending the change again later (a new request: new key). An
+    /// edit refused because someone changed the booking meanwhile goes on their version:
+    /// mine is kept, deliberately, over theirs.
     pub fn retry(&mut self, seq: i64) -> Result<(), CoreError> {
+        let on = theirs_of(&self.conn, seq)?.and_then(|t| t.get("version").and_then(Value::as_i64));
         self.conn
             .execute(
-                "UPDATE outbox SET state = 'pending', error_code = NULL, error_detail = NULL, idempotency_key = ?2 WHERE seq = ?1",
-                params![seq, Uuid::now_v7().to_string()],
+                "UPDATE outbox SET state = 'pending', error_code = NULL, error_detail = NULL, theirs = NULL, \
+                 if_match = COALESCE(?3, if_match), idempotency_key = ?2 WHERE seq = ?1",
+                params![seq, Uuid::now_v7().to_string(), on],
             )
             .map_err(db)?;
         Ok(())
@@ -233,7 +285,7 @@ impl Cache {
     /// entry and the drain goes on with changes to other entities.
     pub async fn drain(&mut self, session: &Session, progress: Progress<'_>) -> Result<DrainReport, CoreError> {
         // The changes that can be sent now: pending, and not behind a conflict on the same entity.
-        const NEXT: &str = "SELECT seq, idempotency_key, method, path, body, entity, entity_id, state FROM outbox o \
+        const NEXT: &str = "SELECT seq, idempotency_key, method, path, body, entity, entity_id, if_match FROM outbox o \
              WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox c WHERE c.state = 'conflict' \
              AND c.entity_id = o.entity_id AND c.seq < o.seq) ORDER BY seq LIMIT 1";
         let total = self
@@ -250,14 +302,23 @@ impl Cache {
                 })
                 .optional()
                 .map_err(db)?;
-            let Some((seq, key, method, path, body, entity, entity_id, _state)) = next else { break };
+            let Some((seq, key, method, path, body, entity, entity_id, if_match)) = next else { break };
             let body: Option<Value> =
                 body.as_deref().map(serde_json::from_str).transpose().map_err(|e| CoreError::Cache(e.to_string()))?;
             let method = Method::from_bytes(method.as_bytes()).map_err(|e| CoreError::Cache(e.to_string()))?;
-            match session.call::<Value, Value>(method, &path, body.as_ref(), Some(&key), None).await {
+            match session.call::<Value, Value>(method.clone(), &path, body.as_ref(), Some(&key), if_match).await {
                 Ok(answer) => {
                     let tx = self.conn.transaction().map_err(db)?;
                     tx.execute("DELETE FROM outbox WHERE seq = ?1", params![seq]).map_err(db)?;
+                    // An edit queued behind this change goes on the version it came back with.
+                    if let Some(version) = answer.get("version").and_then(Value::as_i64) {
+                        tx.execute(
+                            "UPDATE outbox SET if_match = ?2 WHERE seq = (SELECT MIN(seq) FROM outbox WHERE entity_id = ?1) \
+                             AND method = 'PATCH' AND if_match IS NULL",
+                            params![entity_id, version],
+                        )
+                        .map_err(db)?;
+                    }
                     let still: i64 = tx
                         .query_row("SELECT COUNT(*) FROM outbox WHERE entity_id = ?1", params![entity_id], |r| r.get(0))
                         .map_err(db)?;
@@ -287,11 +348,18 @@ impl Cache {
                 }
                 // A refusal of this change (403: the role no longer allows it): parked for the
                 // person; the changes after it go on.
-                Err(CoreError::Problem { code, detail, status: 403 | 404 | 409 | 412 | 422, .. }) => {
+                Err(CoreError::Problem { code, detail, status: status @ (403 | 404 | 409 | 412 | 422), .. }) => {
+                    // Someone changed it meanwhile: keep the platform's version beside mine
+                    // (unreadable now: the person still chooses, and sees why).
+                    let theirs = if status == 412 && method == Method::PATCH {
+                        session.call::<Value, Value>(Method::GET, &path, None, None, None).await.ok()
+                    } else {
+                        None
+                    };
                     self.conn
                         .execute(
-                            "UPDATE outbox SET state = 'conflict', error_code = ?2, error_detail = ?3 WHERE seq = ?1",
-                            params![seq, code.as_str(), detail],
+                            "UPDATE outbox SET state = 'conflict', error_code = ?2, error_detail = ?3, theirs = ?4 WHERE seq = ?1",
+                            params![seq, code.as_str(), detail, theirs.as_ref().map(Value::to_string)],
                         )
                         .map_err(db)?;
                 }
