@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit_chain;
 pub mod auth;
 pub mod booking_status;
+pub mod floor;
 pub mod front_desk;
 pub mod integrations;
 pub mod me;

@@ -63,6 +63,17 @@ pub enum Command {
     /// The current venue's tables.
     #[command(subcommand)]
     Tables(commands::tables::TablesCommand),
+    /// Free start times for a party on a date (venue time; today by default). Offline: an
+    /// estimate from the cache, said so.
+    Availability {
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        party: i64,
+    },
+    /// The waitlist at the door.
+    #[command(subcommand)]
+    Waitlist(commands::floor::WaitlistCommand),
     /// Send queued changes and fetch what changed.
     Sync,
     /// Online or offline, queued changes, conflicts, last sync.

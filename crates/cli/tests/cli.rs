@@ -196,6 +196,83 @@ async fn a_front_desk_day_on_the_command_line() {
     let items = list["items"].as_array().unwrap();
     assert!(items.iter().all(|i| i["pending"] == false));
     assert!(items.iter().any(|i| i["booking"]["guest_name"] == "Maud" && i["booking"]["status"] == "seated"));
+    let nell = items.iter().find(|i| i["booking"]["guest_name"] == "Nell").unwrap()["booking"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Availability: from the platform; offline, the same answer estimated from the cache.
+    // Maud holds W2 from 19:30, and no free pair seats four then.
+    let (code, free) = venuedesk(d, &["availability", "--date", &tomorrow, "--party", "4"], None).await;
+    assert_eq!((code, free["estimate"].as_bool()), (0, Some(false)), "{free}");
+    let times = |v: &Value| -> Vec<String> {
+        v["slots"].as_array().unwrap().iter().map(|s| s["local_time"].as_str().unwrap().to_string()).collect()
+    };
+    let asked = times(&free);
+    assert!(asked.contains(&"12:00".to_string()) && !asked.contains(&"19:30".to_string()), "{asked:?}");
+    online.set_online(false);
+    let (code, guessed) = venuedesk(d, &["availability", "--date", &tomorrow, "--party", "4"], None).await;
+    assert_eq!((code, guessed["estimate"].as_bool()), (0, Some(true)), "{guessed}");
+    assert_eq!(times(&guessed), asked, "nothing changed elsewhere: the estimate is the platform's answer");
+
+    // The waitlist at the door, offline: Ona is on it at once; seated at the bar when back.
+    let (code, added) = venuedesk(d, &["waitlist", "add", "--guest", "Ona", "--party", "2"], None).await;
+    assert_eq!((code, added["pending"].as_bool()), (0, Some(true)), "{added}");
+    let ona = added["entry"]["id"].as_str().unwrap().to_string();
+    let (_, waiting) = venuedesk(d, &["waitlist", "list"], None).await;
+    assert_eq!(waiting["items"][0]["entry"]["guest_name"], "Ona");
+    online.set_online(true);
+    let (code, seated) = venuedesk(d, &["waitlist", "seat", &ona, "--table", "b1"], None).await;
+    assert_eq!(code, 0, "{seated}");
+    assert_eq!((seated["entry"]["status"].as_str(), seated["pending"].as_bool()), (Some("seated"), Some(false)));
+    assert_eq!(
+        (seated["booking"]["source"].as_str(), seated["booking"]["guest_name"].as_str()),
+        (Some("walk_in"), Some("Ona"))
+    );
+    assert_eq!(seated["booking"]["table_ids"], json!([tables[0]["table"]["id"]]), "B1");
+    let (_, waiting) = venuedesk(d, &["waitlist", "list"], None).await;
+    assert_eq!(waiting["items"], json!([]));
+
+    // Moving Nell offline: queued, then sent with the version it was made on.
+    online.set_online(false);
+    let (code, moved) = venuedesk(d, &["bookings", "move", &nell, "--at", "21:00"], None).await;
+    assert_eq!((code, moved["pending"].as_bool()), (0, Some(true)), "{moved}");
+    online.set_online(true);
+    let (code, _) = venuedesk(d, &["sync"], None).await;
+    assert_eq!(code, 0);
+    let on_platform = |id: String| {
+        let (http, base, access, vid) = (http.clone(), base.clone(), access.clone(), vid.clone());
+        async move {
+            http.get(format!("{base}/v1/venues/{vid}/bookings/{id}"))
+                .bearer_auth(&access)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let nell_now = on_platform(nell.clone()).await;
+    assert_eq!(nell_now["version"], 2);
+    // Someone else changes her booking; a move made on the old version is not applied over it.
+    let res = http
+        .patch(format!("{base}/v1/venues/{vid}/bookings/{nell}"))
+        .bearer_auth(&access)
+        .header("Idempotency-Key", "other-desk")
+        .header("If-Match", "\"2\"")
+        .json(&json!({"notes": "by the window"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (code, refused) = venuedesk(d, &["bookings", "move", &nell, "--at", "21:30"], None).await;
+    assert_eq!(code, 0, "{refused}");
+    assert_eq!(refused["conflict"]["code"], "version_mismatch", "{refused}");
+    let theirs = &refused["conflict"]["theirs"];
+    assert_eq!((theirs["notes"].as_str(), theirs["version"].as_i64()), (Some("by the window"), Some(3)));
+    let still = on_platform(nell.clone()).await;
+    assert_eq!((still["version"].as_i64(), still["notes"].as_str()), (Some(3), Some("by the window")), "theirs stands");
 
     // The nightly audit export, verified as written and again on its own.
     let file = d.join("audit.jsonl");
@@ -209,7 +286,7 @@ async fn a_front_desk_day_on_the_command_line() {
     // No secret in any file of the data directory; logout wipes the cache and keychain.
     for entry in walk(d) {
         let bytes = std::fs::read(&entry).unwrap();
-        for needle in [PASSWORD, "Maud", "Nell", &access[access.len() - 20..]] {
+        for needle in [PASSWORD, "Maud", "Nell", "Ona", &access[access.len() - 20..]] {
             assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} in {}", entry.display());
         }
     }

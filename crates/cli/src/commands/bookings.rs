@@ -38,6 +38,18 @@ pub enum BookingsCommand {
         #[arg(long)]
         notes: Option<String>,
     },
+    /// Move a booking to another time and/or table; queued when offline, with the version
+    /// it was made on: if someone changed the booking meanwhile, nothing is overwritten and
+    /// the conflict shows both versions.
+    Move {
+        id: Uuid,
+        /// "HH:MM" on the same day, or "YYYY-MM-DD HH:MM", venue time.
+        #[arg(long)]
+        at: Option<String>,
+        /// A table's name; repeat to push tables together.
+        #[arg(long = "table")]
+        tables: Vec<String>,
+    },
     Seat {
         id: Uuid,
     },
@@ -118,6 +130,63 @@ pub async fn run(ctx: &Ctx, c: BookingsCommand) -> anyhow::Result<()> {
                     Some(c) => format!("Not booked: {} ({}). Discard or retry it in the console.", c.detail, c.code),
                     None if pending => format!("Booked {} offline (pending): {}", now.guest_name, now.id),
                     None => format!("Booked {}: {}", now.guest_name, now.id),
+                },
+            );
+        }
+        BookingsCommand::Move { id, at, tables } => {
+            if at.is_none() && tables.is_empty() {
+                bail!("say where to: --at and/or --table");
+            }
+            let (b, _) = cache.booking(id)?.with_context(|| format!("no booking {id} here (run `venuedesk sync`)"))?;
+            let starts_at = match at.as_deref() {
+                None => b.starts_at,
+                Some(a) => {
+                    let local = match NaiveDateTime::parse_from_str(a, "%Y-%m-%d %H:%M") {
+                        Ok(l) => l,
+                        Err(_) => {
+                            let time = chrono::NaiveTime::parse_from_str(a, "%H:%M")
+                                .with_context(|| format!("{a:?} is neither \"HH:MM\" nor \"YYYY-MM-DD HH:MM\""))?;
+                            venue_time::local_date_time(tz, b.starts_at)?.date().and_time(time)
+                        }
+                    };
+                    venue_time::instant(tz, local)?
+                }
+            };
+            let ids = if tables.is_empty() { None } else { Some(crate::commands::floor::table_ids(&cache, &tables)?) };
+            let change = NewBooking {
+                guest_name: b.guest_name.clone(),
+                party_size: b.party_size,
+                starts_at,
+                duration_minutes: b.duration_minutes,
+                notes: b.notes.clone(),
+                customer_id: b.customer_id,
+            };
+            cache.update_booking(vid, id, change, ids)?;
+            let online = try_sync(ctx, &mut cache).await?;
+            let (now, pending) = cache.booking(id)?.unwrap_or((b.clone(), true));
+            let conflict = cache.conflicts()?.into_iter().find(|c| c.entity_id == id);
+            let local = |t: time::OffsetDateTime| {
+                venue_time::local_date_time(tz, t).map(|l| l.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+            };
+            let theirs = conflict.as_ref().and_then(|c| c.versions.as_ref()).and_then(|(_, t)| t.clone());
+            emit(
+                ctx.json,
+                &json!({"booking": now, "pending": pending, "online": online,
+                        "conflict": conflict.as_ref().map(|c| json!({"code": c.code, "detail": c.detail, "theirs": theirs}))}),
+                || match (&conflict, &theirs) {
+                    (Some(_), Some(t)) => format!(
+                        "Not moved: someone changed this booking meanwhile (now {} × {} at {}). Nothing was overwritten: keep yours or take theirs in the console.",
+                        t.party_size,
+                        t.guest_name,
+                        local(t.starts_at)
+                    ),
+                    (Some(c), None) => {
+                        format!("Not moved: {} ({}). Discard or retry it in the console.", c.detail, c.code)
+                    }
+                    (None, _) if pending => {
+                        format!("{} moved to {} offline (pending)", now.guest_name, local(now.starts_at))
+                    }
+                    (None, _) => format!("{} moved to {}", now.guest_name, local(now.starts_at)),
                 },
             );
         }

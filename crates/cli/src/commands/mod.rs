@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod bookings;
+pub mod floor;
 pub mod orders;
 pub mod sync;
 pub mod tables;
@@ -29,6 +30,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bookings(c) => bookings::run(&ctx, c).await,
         Command::Orders(c) => orders::run(&ctx, c).await,
         Command::Tables(c) => tables::run(&ctx, c).await,
+        Command::Availability { date, party } => floor::availability(&ctx, date, party).await,
+        Command::Waitlist(c) => floor::waitlist(&ctx, c).await,
         Command::Sync => sync::sync(&ctx).await,
         Command::Status => sync::status(&ctx).await,
         Command::Audit(c) => audit::run(&ctx, c).await,

@@ -24,11 +24,21 @@ pub enum Kind {
     Table,
     /// The waitlist (read with bookings).
     Waitlist,
+    /// The venue's opening hours: one record, its id the venue's (read with bookings).
+    OpeningHours,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] =
-        [Kind::Order, Kind::Customer, Kind::Product, Kind::Member, Kind::Role, Kind::Table, Kind::Waitlist];
+    pub const ALL: [Kind; 8] = [
+        Kind::Order,
+        Kind::Customer,
+        Kind::Product,
+        Kind::Member,
+        Kind::Role,
+        Kind::Table,
+        Kind::Waitlist,
+        Kind::OpeningHours,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,6 +49,7 @@ impl Kind {
             Kind::Role => "role",
             Kind::Table => "table",
             Kind::Waitlist => "waitlist",
+            Kind::OpeningHours => "opening_hours",
         }
     }
 
@@ -53,7 +64,7 @@ impl Kind {
             Kind::Customer => Permission::CustomersRead,
             Kind::Product => Permission::ProductsRead,
             Kind::Member | Kind::Role => Permission::MembersRead,
-            Kind::Table | Kind::Waitlist => Permission::BookingsRead,
+            Kind::Table | Kind::Waitlist | Kind::OpeningHours => Permission::BookingsRead,
         }
     }
 
@@ -100,6 +111,7 @@ pub(crate) fn store_record(conn: &Connection, kind: Kind, v: &Value, pending: bo
             None,
             format!("{} {}", text(v, "name"), text(v, "area")),
         ),
+        Kind::OpeningHours => (Value::from(0), None, String::new()),
         // In the order the parties arrived.
         Kind::Waitlist => (
             Value::from(created() as i64),

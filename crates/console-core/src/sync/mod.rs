@@ -12,11 +12,15 @@
 
 mod bookings;
 mod customers;
+mod floor;
 mod orders;
 mod pull;
+mod waitlist;
 
 pub use bookings::NewBooking;
+pub use floor::Estimate;
 pub use orders::NewOrderLine;
+pub use waitlist::NewWaitlistEntry;
 
 use reqwest::Method;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -49,6 +53,13 @@ pub(crate) fn store_booking(conn: &Connection, b: &Booking, pending: bool) -> Re
 
 /// Stores what the platform answered (or sent in the feed) for one entity, confirmed.
 pub(crate) fn store_answer(conn: &Connection, entity: &str, data: Value) -> Result<(), CoreError> {
+    // Seating from the waitlist answers the closed entry and the walk-in booking it became.
+    if entity == "waitlist"
+        && let (Some(entry), Some(booking)) = (data.get("entry"), data.get("booking"))
+    {
+        store_answer(conn, "booking", booking.clone())?;
+        return store_answer(conn, "waitlist", entry.clone());
+    }
     if entity == "booking" {
         let b: Booking = serde_json::from_value(data).map_err(|e| CoreError::Decode(e.to_string()))?;
         return store_booking(conn, &b, false);
@@ -110,7 +121,7 @@ const BUSY_RETRIES: u32 = 6;
 /// The permission a queued change of `entity` needs on the platform.
 fn write_permission(entity: &str) -> Option<Permission> {
     match entity {
-        "booking" => Some(Permission::BookingsWrite),
+        "booking" | "waitlist" => Some(Permission::BookingsWrite),
         "order" => Some(Permission::OrdersWrite),
         "customer" => Some(Permission::CustomersWrite),
         _ => None,

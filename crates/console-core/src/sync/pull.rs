@@ -90,6 +90,12 @@ impl Cache {
                     continue;
                 }
                 match (&c.op[..], &c.data) {
+                    // The venue's one set of hours carries no id of its own: the venue's.
+                    ("upsert", Some(data)) if c.entity == "opening_hours" => {
+                        let mut data = data.clone();
+                        data["id"] = serde_json::Value::String(id.clone());
+                        store_answer(&tx, &c.entity, data)?
+                    }
                     ("upsert", Some(data)) => store_answer(&tx, &c.entity, data.clone())?,
                     _ => remove_entity(&tx, &c.entity, &id)?,
                 }

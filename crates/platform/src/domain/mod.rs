@@ -2,12 +2,11 @@
 //! validated and audited on its way to the store.
 
 pub mod access;
-pub mod availability;
-pub mod capacity;
 pub mod last_owner;
 pub mod sealed;
-pub mod seating;
 pub mod time_range;
 pub mod validate;
 
 pub use access::VenueScope;
+// Pure and shared with the consoles (their offline estimate).
+pub use venuedesk_api::floor::{availability, capacity, seating};

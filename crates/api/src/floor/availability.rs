@@ -6,13 +6,13 @@
 
 use std::collections::HashSet;
 
+use crate::front_desk::{BookingRules, Table};
+use crate::opening_hours::Hours;
+use crate::venue_time::{self, VenueTimeError};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
-use venuedesk_api::front_desk::{BookingRules, Table};
-use venuedesk_api::opening_hours::Hours;
-use venuedesk_api::venue_time::{self, VenueTimeError};
 
 use super::capacity::{Occupancy, peak_load};
 use super::seating;
@@ -99,8 +99,8 @@ pub fn slots(s: &Search, seats: &Seats) -> Result<Vec<Slot>, VenueTimeError> {
 
 #[cfg(test)]
 mod tests {
+    use crate::front_desk::WeeklyPeriod;
     use time::format_description::well_known::Rfc3339;
-    use venuedesk_api::front_desk::WeeklyPeriod;
 
     use super::*;
 

@@ -4,8 +4,8 @@
 
 use std::collections::HashSet;
 
+use crate::front_desk::Table;
 use uuid::Uuid;
-use venuedesk_api::front_desk::Table;
 
 /// Tables for `party`, none of them in `held`; `None` when nothing fits.
 pub fn choose(tables: &[&Table], held: &HashSet<Uuid>, party: i64) -> Option<Vec<Uuid>> {
