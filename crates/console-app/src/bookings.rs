@@ -33,6 +33,8 @@ pub(crate) fn view(tz: chrono_tz::Tz, b: &Booking, pending: bool) -> BookingView
         notes: b.notes.clone(),
         version: b.version,
         pending,
+        table_ids: b.table_ids.iter().map(Uuid::to_string).collect(),
+        source: serde_json::to_value(b.source).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
     }
 }
 

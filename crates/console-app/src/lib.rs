@@ -11,6 +11,7 @@ pub mod console;
 pub mod customers;
 pub mod error;
 pub mod files;
+pub mod floor;
 pub mod integrations;
 pub mod local_time;
 pub mod orders;

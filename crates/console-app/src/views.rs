@@ -106,6 +106,110 @@ pub struct BookingView {
     #[ts(type = "number")]
     pub version: i64,
     pub pending: bool,
+    /// The tables it holds (empty in a venue without tables, or until the platform picks).
+    pub table_ids: Vec<String>,
+    /// `phone`, `walk_in`, `online` or `console`.
+    pub source: String,
+}
+
+/// A table on the floor.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct TableView {
+    pub id: String,
+    pub name: String,
+    pub area: String,
+    #[ts(type = "number")]
+    pub seats_min: i64,
+    #[ts(type = "number")]
+    pub seats_max: i64,
+    pub combinable_with: Vec<String>,
+}
+
+/// One opening period of the day, venue-local `HH:MM` (`closes` may be past midnight:
+/// then `closes_next_day`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PeriodView {
+    pub opens: String,
+    pub closes: String,
+    pub closes_next_day: bool,
+}
+
+/// The timeline of a day: tables × time, every booking that holds a table or seats.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FloorView {
+    pub date: String,
+    pub timezone: String,
+    pub tables: Vec<TableView>,
+    pub bookings: Vec<BookingView>,
+    /// Empty: no opening hours set (open all day).
+    pub periods: Vec<PeriodView>,
+    /// Now, RFC 3339 (the now-line).
+    pub now: String,
+    #[ts(type = "number")]
+    pub turnover_minutes: i64,
+}
+
+/// One free start time and the tables a booking then gets (by name).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AvailableTimeView {
+    pub time: String,
+    pub table_ids: Vec<String>,
+    pub table_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AvailabilityView {
+    pub date: String,
+    #[ts(type = "number")]
+    pub party_size: i64,
+    #[ts(type = "number")]
+    pub duration_minutes: i64,
+    /// Offline: worked out from this console's cache; the platform decides when it is sent.
+    pub estimate: bool,
+    pub times: Vec<AvailableTimeView>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct WaitlistView {
+    pub id: String,
+    pub guest_name: String,
+    #[ts(type = "number")]
+    pub party_size: i64,
+    pub phone: Option<String>,
+    pub notes: Option<String>,
+    /// `waiting`, `offered`, `seated` or `removed`.
+    pub status: String,
+    pub created_at: String,
+    /// Minutes since the party was put on the list.
+    #[ts(type = "number")]
+    pub waited_minutes: i64,
+    pub pending: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct WaitlistInput {
+    pub guest_name: String,
+    #[ts(type = "number")]
+    pub party_size: i64,
+    pub phone: Option<String>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct WalkInInput {
+    pub guest_name: String,
+    #[ts(type = "number")]
+    pub party_size: i64,
+    /// Empty: the platform seats them at the smallest free fit.
+    pub table_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

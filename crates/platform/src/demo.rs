@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use serde_json::json;
 use time::Duration;
+use venuedesk_api::front_desk::{HoursException, OpeningHours, Table, WaitlistEntry, WaitlistStatus, WeeklyPeriod};
 use venuedesk_api::permission::BuiltinRole;
 use venuedesk_api::venue::{Booking, BookingSource, Customer, Order, OrderItem, Product};
 use venuedesk_api::venue_time;
@@ -19,7 +20,7 @@ use crate::auth::password_policy;
 use crate::domain::sealed;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{DocRecord, DocWrite, Entity, InvitationRecord, RoleRecord, VenueRecord};
+use crate::store::{DocRecord, DocWrite, Entity, InvitationRecord, RoleRecord, TableHold, VenueRecord};
 use crate::store::{NewSecurityEvent, UserRecord};
 
 pub const OWNER_EMAIL: &str = "owner@demo.venuedesk.test";
@@ -253,6 +254,11 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
             .await?;
         customers.push(c);
     }
+    let floor = seed_floor(state, vid, &doc, &system).await?;
+    let floor_refs: Vec<&Table> = floor.iter().collect();
+    // Tables each booking holds, until its end plus the turnover.
+    let mut held: Vec<(Uuid, time::OffsetDateTime, time::OffsetDateTime)> = Vec::new();
+    let turnover = Duration::minutes(venuedesk_api::front_desk::BookingRules::default().turnover_minutes);
     // A week around today: past days completed, today's mixed, future confirmed.
     let tz: chrono_tz::Tz = "Europe/London".parse().map_err(|_| DemoError::Setup(ApiError::internal("tz")))?;
     let Ok(today) = venue_time::local_date(tz, now) else { return Ok(vid) };
@@ -285,7 +291,14 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
                 table_ids: Vec::new(),
                 source: BookingSource::Phone,
             };
+            let mut b = b;
+            let until = b.ends_at + turnover;
+            let taken: std::collections::HashSet<Uuid> =
+                held.iter().filter(|(_, from, to)| *from < until && *to > b.starts_at).map(|(t, _, _)| *t).collect();
+            b.table_ids = crate::domain::seating::choose(&floor_refs, &taken, b.party_size).unwrap_or_default();
+            held.extend(b.table_ids.iter().map(|t| (*t, b.starts_at, until)));
             let mut d = doc(Entity::Booking, b.id, 1, sealed::seal(state, vid, b.id, &b).await?);
+            d.tables = (!b.table_ids.is_empty()).then(|| TableHold { ids: b.table_ids.clone(), until });
             d.status = Some(b.status.as_str().to_owned());
             d.starts_at = Some(b.starts_at);
             d.ends_at = Some(b.ends_at);
@@ -350,7 +363,134 @@ pub async fn seed(state: &AppState, password: &SecretString) -> Result<Uuid, Dem
             }
         }
     }
+    // Two parties at the door, waiting for a table.
+    for (name, party, phone, waited) in [("Ruth Olsen", 3, Some("+44 7700 900456"), 12), ("Dev Shah", 2, None, 4)] {
+        let e = WaitlistEntry {
+            id: Uuid::now_v7(),
+            guest_name: name.into(),
+            party_size: party,
+            phone: phone.map(str::to_string),
+            notes: None,
+            status: WaitlistStatus::Waiting,
+            created_at: now - Duration::minutes(waited),
+            offered_at: None,
+            closed_at: None,
+            booking_id: None,
+            version: 1,
+        };
+        let mut d = doc(Entity::WaitlistEntry, e.id, 1, sealed::seal(state, vid, e.id, &e).await?);
+        d.status = Some(e.status.as_str().into());
+        d.party_size = Some(e.party_size);
+        d.created_at = e.created_at;
+        let guest = sealed::pii(state, &sealed::guest_scope(vid, e.id), &e.guest_name).await?;
+        state
+            .store
+            .write_docs(
+                vid,
+                &[DocWrite { doc: d, expected_version: None }],
+                false,
+                &[],
+                system(
+                    "waitlist.add",
+                    "waitlist",
+                    Some(e.id.to_string()),
+                    json!({"guest_name": guest, "party_size": party}),
+                ),
+            )
+            .await?;
+    }
     Ok(vid)
+}
+
+/// The floor: a main room and a terrace (some tables push together), open 11:00 until
+/// 02:00 every day, and one private-event evening a fortnight ahead (18:00–23:00).
+async fn seed_floor(
+    state: &AppState,
+    vid: Uuid,
+    doc: &impl Fn(Entity, Uuid, i64, Vec<u8>) -> DocRecord,
+    system: &impl Fn(&str, &str, Option<String>, serde_json::Value) -> AuditDraft,
+) -> Result<Vec<Table>, DemoError> {
+    let layout: &[(&str, &str, i64, i64)] = &[
+        ("T1", "Main room", 1, 2),
+        ("T2", "Main room", 1, 2),
+        ("T3", "Main room", 2, 4),
+        ("T4", "Main room", 2, 4),
+        ("T5", "Main room", 2, 4),
+        ("T6", "Main room", 4, 6),
+        ("T7", "Main room", 4, 6),
+        ("T8", "Main room", 6, 8),
+        ("P1", "Terrace", 1, 2),
+        ("P2", "Terrace", 1, 2),
+        ("P3", "Terrace", 2, 4),
+        ("P4", "Terrace", 2, 4),
+    ];
+    let mut tables: Vec<Table> = layout
+        .iter()
+        .map(|(name, area, min, max)| Table {
+            id: Uuid::now_v7(),
+            name: (*name).into(),
+            area: (*area).into(),
+            seats_min: *min,
+            seats_max: *max,
+            combinable_with: Vec::new(),
+            version: 1,
+        })
+        .collect();
+    // Pairs that push together, both ways.
+    for (a, b) in [(0usize, 1usize), (2, 3), (8, 9), (10, 11)] {
+        let (ia, ib) = (tables[a].id, tables[b].id);
+        tables[a].combinable_with.push(ib);
+        tables[b].combinable_with.push(ia);
+    }
+    for t in &tables {
+        let d = doc(Entity::Table, t.id, 1, sealed::seal(state, vid, t.id, t).await?);
+        let details = json!({"name": t.name, "area": t.area, "seats_min": t.seats_min, "seats_max": t.seats_max, "combinable_with": t.combinable_with});
+        state
+            .store
+            .write_docs(
+                vid,
+                &[DocWrite { doc: d, expected_version: None }],
+                false,
+                &[],
+                system("table.create", "table", Some(t.id.to_string()), details),
+            )
+            .await?;
+    }
+    let tz: chrono_tz::Tz = "Europe/London".parse().map_err(|_| DemoError::Setup(ApiError::internal("tz")))?;
+    let event = venue_time::local_date(tz, state.clock.now())
+        .ok()
+        .and_then(|d| d.checked_add_signed(chrono::Duration::days(14)))
+        .map(|d| d.to_string());
+    let hours = OpeningHours {
+        weekly: (1..=7).map(|d| WeeklyPeriod { weekday: d, opens: "11:00".into(), closes: "02:00".into() }).collect(),
+        exceptions: event
+            .into_iter()
+            .map(|date| HoursException {
+                date,
+                closed: false,
+                opens: Some("18:00".into()),
+                closes: Some("23:00".into()),
+            })
+            .collect(),
+        version: 1,
+    };
+    let d = doc(Entity::OpeningHours, vid, 1, sealed::seal(state, vid, vid, &hours).await?);
+    state
+        .store
+        .write_docs(
+            vid,
+            &[DocWrite { doc: d, expected_version: None }],
+            false,
+            &[],
+            system(
+                "opening_hours.update",
+                "venue",
+                Some(vid.to_string()),
+                json!({"weekly": hours.weekly.len(), "exceptions": hours.exceptions.len()}),
+            ),
+        )
+        .await?;
+    Ok(tables)
 }
 
 /// Loads `count` bookings straight into the store (sealed, one audit event per thousand),

@@ -3,6 +3,7 @@
 //! webview: a command that writes a file asks where with the native save dialog itself.
 
 mod account;
+mod floor;
 mod integrations;
 mod screens;
 mod session;
@@ -55,6 +56,13 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         screens::create_booking,
         screens::update_booking,
         screens::booking_action,
+        floor::floor_view,
+        floor::availability,
+        floor::waitlist,
+        floor::add_to_waitlist,
+        floor::waitlist_step,
+        floor::walk_in,
+        floor::move_booking,
         screens::list_orders,
         screens::create_order,
         screens::set_order_status,

@@ -70,7 +70,7 @@ export function makeBooking(
     id, guest_name: guest, customer_id: null, party_size: party,
     starts_at: toUtc(date, time), ends_at: toUtc(endDate, endTime),
     local_date: date, local_time: time, duration_minutes: duration, status,
-    notes: null, version: 1, pending: false, ...extra,
+    notes: null, version: 1, pending: false, table_ids: [], source: "phone", ...extra,
   };
 }
 

@@ -67,6 +67,58 @@ impl Cache {
         Ok(b)
     }
 
+    /// A walk-in: starts now, seated at once, for the venue's default duration for the party
+    /// (as last seen here), at the tables named or the smallest free fit the platform picks.
+    pub fn create_walk_in(
+        &mut self,
+        venue_id: Uuid,
+        guest_name: String,
+        party_size: i64,
+        table_ids: Option<Vec<Uuid>>,
+    ) -> Result<Booking, CoreError> {
+        let now = OffsetDateTime::now_utc();
+        let now = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now);
+        let rules = self.remembered_venue()?.map(|v| v.default_duration_minutes);
+        let duration = rules.map_or_else(
+            || venuedesk_api::front_desk::BookingRules::default().duration_for(party_size),
+            |r| {
+                venuedesk_api::front_desk::BookingRules { default_duration_minutes: r, ..Default::default() }
+                    .duration_for(party_size)
+            },
+        );
+        let b = Booking {
+            id: Uuid::now_v7(),
+            guest_name,
+            customer_id: None,
+            party_size,
+            starts_at: now,
+            ends_at: now + time::Duration::minutes(duration),
+            duration_minutes: duration,
+            status: BookingStatus::Seated,
+            notes: None,
+            version: 0,
+            created_at: now,
+            table_ids: table_ids.clone().unwrap_or_default(),
+            source: venue::BookingSource::WalkIn,
+        };
+        let request = to_json(&venue::NewBooking {
+            id: Some(b.id),
+            guest_name: b.guest_name.clone(),
+            customer_id: None,
+            party_size,
+            starts_at: now,
+            duration_minutes: duration,
+            notes: None,
+            table_ids,
+            source: Some(venue::BookingSource::WalkIn),
+        })?;
+        let tx = self.conn.transaction().map_err(db)?;
+        store_booking(&tx, &b, true)?;
+        enqueue(&tx, "POST", &format!("/v1/venues/{venue_id}/bookings"), Some(&request), "booking", b.id)?;
+        tx.commit().map_err(db)?;
+        Ok(b)
+    }
+
     /// `seat`, `complete`, `cancel` or `no-show`, checked against the booking machine the
     /// platform enforces, applied here and queued.
     pub fn transition_booking(&mut self, venue_id: Uuid, id: Uuid, action: &str) -> Result<Booking, CoreError> {

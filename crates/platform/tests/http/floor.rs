@@ -417,6 +417,12 @@ async fn bookings_get_the_smallest_free_table_and_never_share_one() {
     let res = p.patch(&format!("{bookings}/{}", id(&g)), desk, 1, json!({"notes": "window"})).await;
     assert_eq!(res.status(), 200);
     assert_eq!(table_of(&res.json::<Value>().await.unwrap()), vec![ids["T2b"].clone()]);
+    // A bigger party, another day: its two-top no longer seats it, so it gets a free fit.
+    let res = p
+        .patch(&format!("{bookings}/{}", id(&g)), desk, 2, json!({"party_size": 4, "starts_at": london_at(2, "15:00")}))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(table_of(&res.json::<Value>().await.unwrap()), vec![ids["T4"].clone()]);
     let audit = p.get_ok(&t.path("/audit?action=booking.create&limit=200"), owner).await;
     assert!(audit["items"].as_array().unwrap().iter().all(|e| e["details"]["table_ids"].is_array()));
 }
@@ -454,6 +460,20 @@ async fn a_walk_in_is_seated_now_and_a_venue_without_tables_keeps_its_seats() {
     // A table someone sits at cannot be removed.
     let res = p.send(Method::DELETE, &format!("{}/{}", t.path("/tables"), id(&table)), t.owner(), None).await;
     expect_problem(res, 409, "table_in_use").await;
+    // Closed today by the hours: a booking for later is refused, a walk-in at the door is not.
+    let tz = venuedesk_api::venue_time::zone("Europe/London").unwrap();
+    // (Today and tomorrow: five minutes from now is on one of them, even at midnight.)
+    let today = venuedesk_api::venue_time::local_date(tz, time::OffsetDateTime::now_utc()).unwrap();
+    let tomorrow = today + chrono::Duration::days(1);
+    let closed = json!({"weekly": [], "exceptions": [
+        {"date": today.to_string(), "closed": true}, {"date": tomorrow.to_string(), "closed": true}]});
+    let res = p.authed(Method::PUT, &t.path("/opening-hours"), t.owner()).json(&closed).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::minutes(5))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let res = p.send(Method::POST, &bookings, desk, Some(at("Dot", 1, &soon))).await;
+    assert_eq!(expect_problem(res, 422, "validation_failed").await["errors"][0]["field"], "starts_at");
     // Completed: free again.
     let res = p.send(Method::POST, &format!("{bookings}/{}/complete", id(&w)), desk, None).await;
     assert_eq!(res.status(), 200);

@@ -109,7 +109,8 @@ async fn audit_details(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<se
 /// Most tables one booking may hold.
 const MAX_TABLES_PER_BOOKING: usize = 10;
 
-/// In a venue with tables: the booking must fall within the opening hours (when set) and
+/// In a venue with tables: the booking must fall within the opening hours (when set; not a
+/// walk-in) and
 /// gets the tables chosen (checked: this venue's, combinable, enough seats) or the smallest
 /// free fit. `None` in a venue without tables, where the seat capacity applies instead.
 /// The store checks the tables again under the venue's lock (`409 table_unavailable`).
@@ -130,8 +131,11 @@ async fn seat_on_tables(
     let (_, set) = super::opening_hours::current(state, vid).await?;
     let hours = Hours::check(&set.weekly, &set.exceptions).map_err(|e| ApiError::internal(e.to_string()))?;
     let tz = validate::timezone("timezone", &scope.venue.timezone)?;
-    let open =
-        hours.is_empty() || hours.covers(tz, b.starts_at, b.ends_at).map_err(|e| ApiError::internal(e.to_string()))?;
+    // A walk-in is at the door: whoever is serving seats them, whatever the hours say
+    // (they are for bookings ahead). Tables are still held as for any booking.
+    let open = b.source == BookingSource::WalkIn
+        || hours.is_empty()
+        || hours.covers(tz, b.starts_at, b.ends_at).map_err(|e| ApiError::internal(e.to_string()))?;
     if !open {
         return Err(ApiError::validation("starts_at", "the booking is not within the venue's opening hours"));
     }
@@ -218,6 +222,19 @@ pub(super) async fn insert(
 /// A walk-in: starts now (to the millisecond the wire carries), seated at once.
 pub(super) fn walk_in_start(now: OffsetDateTime) -> OffsetDateTime {
     now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now)
+}
+
+/// Whether a booking's tables still seat it and are free (but for itself) at its time.
+async fn still_fits(state: &AppState, scope: &VenueScope, b: &Booking) -> ApiResult<bool> {
+    let vid = scope.venue_id();
+    let floor = super::tables::all_tables(state, vid).await?;
+    let seats: i64 = b.table_ids.iter().filter_map(|t| floor.get(t)).map(|(_, t)| t.seats_max).sum();
+    if seats < b.party_size || b.table_ids.iter().any(|t| !floor.contains_key(t)) {
+        return Ok(false);
+    }
+    let until = b.ends_at.checked_add(Duration::minutes(scope.venue.rules.turnover_minutes)).unwrap_or(b.ends_at);
+    let held = state.store.held_tables(vid, b.starts_at, until, b.id).await?;
+    Ok(!b.table_ids.iter().any(|t| held.contains(t)))
 }
 
 /// Bookings by start time (`bookings:read`); without `from`/`to`: today in the venue's time zone.
@@ -380,14 +397,16 @@ pub async fn patch(
         b.notes = validate::optional_text("notes", v.as_deref(), 1000)?;
     }
     // On tables: a new time, size or table is checked (hours, seats, free), keeping its
-    // tables unless others are named; a booking that has none yet gets the smallest fit.
+    // tables unless others are named or they no longer fit (too few seats, taken at the new
+    // time): then, like a booking that has none yet, it gets the smallest free fit.
     let moved = body.starts_at.is_some()
         || body.duration_minutes.is_some()
         || body.party_size.is_some()
         || body.table_ids.is_some();
     let on_tables = !super::tables::all_tables(&state, vid).await?.is_empty();
     let hold = if moved && on_tables {
-        let current = (!b.table_ids.is_empty()).then(|| b.table_ids.clone());
+        let keep = body.table_ids.is_none() && !b.table_ids.is_empty() && still_fits(&state, &scope, &b).await?;
+        let current = keep.then(|| b.table_ids.clone());
         seat_on_tables(&state, &scope, &b, body.table_ids.as_deref().or(current.as_deref())).await?
     } else if body.table_ids.as_ref().is_some_and(|t| !t.is_empty()) {
         return Err(not_found());
