@@ -14,6 +14,7 @@ mod brute_force;
 mod cross_tenant;
 mod demo;
 mod floor;
+mod floor_property;
 mod gdpr;
 mod hardening;
 mod headers;
