@@ -701,3 +701,89 @@ async fn the_waitlist_offers_seats_as_walk_ins_and_forgets_who_left() {
     assert!(!stored_contains(&raw, b"7700 900123"), "the phone number is not stored in plaintext");
     assert!(!stored_contains(&raw, b"high chair"), "nor the notes");
 }
+
+/// A venue in `timezone` with a two-top and a four-top that push together, hourly slots,
+/// an hour at the table, no turnover, open `opens`–`closes` on `weekday`; its path.
+async fn hourly_venue(p: &TestPlatform, owner: &str, timezone: &str, weekday: u8, opens: &str, closes: &str) -> String {
+    let v = p
+        .post_ok("/v1/venues", owner, json!({"name": format!("DST {timezone}"), "timezone": timezone, "capacity": 20}))
+        .await;
+    let base = format!("/v1/venues/{}", v["id"].as_str().unwrap());
+    let rules = json!({"slot_minutes": 60, "default_duration_minutes": [{"party_size_from": 1, "minutes": 60}], "turnover_minutes": 0});
+    assert_eq!(p.patch(&base, owner, 1, rules).await.status(), 200);
+    let two = p.post_ok(&format!("{base}/tables"), owner, json!({"name": "A2", "seats_max": 2})).await;
+    p.post_ok(&format!("{base}/tables"), owner, json!({"name": "B4", "seats_max": 4, "combinable_with": [two["id"]]}))
+        .await;
+    let hours = json!({"weekly": [{"weekday": weekday, "opens": opens, "closes": closes}],
+        "exceptions": [{"date": "2027-10-23", "closed": true}]});
+    assert_eq!(
+        p.authed(Method::PUT, &format!("{base}/opening-hours"), owner).json(&hours).send().await.unwrap().status(),
+        200
+    );
+    base
+}
+
+async fn starts(p: &TestPlatform, owner: &str, base: &str, date: &str, party: i64) -> Vec<String> {
+    let a = p.get_ok(&format!("{base}/availability?date={date}&party_size={party}"), owner).await;
+    a["slots"].as_array().unwrap().iter().map(|s| s["starts_at"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn availability_on_clock_change_nights_past_midnight_matches_the_hand_count() {
+    let p = TestPlatform::start().await;
+    let t = p.team("floor-dst", 10).await;
+    let owner = t.owner();
+    let utc = |hours: &[&str]| -> Vec<String> { hours.iter().map(|h| format!("{h}:00:00.000Z")).collect() };
+
+    // London, Saturday 30 October 2027, open 18:00 until 02:00: the clocks go back at 02:00
+    // BST, so the night is nine hours long and 01:00 comes twice (00:00Z BST, 01:00Z GMT).
+    let london = hourly_venue(&p, owner, "Europe/London", 6, "18:00", "02:00").await;
+    let night = starts(&p, owner, &london, "2027-10-30", 2).await;
+    let expected: Vec<String> = utc(&[
+        "2027-10-30T17",
+        "2027-10-30T18",
+        "2027-10-30T19",
+        "2027-10-30T20",
+        "2027-10-30T21",
+        "2027-10-30T22",
+        "2027-10-30T23",
+        "2027-10-31T00",
+        "2027-10-31T01",
+    ]);
+    assert_eq!(night, expected);
+    // An ordinary Saturday a week before is closed by an exception; the next one is eight hours.
+    assert_eq!(starts(&p, owner, &london, "2027-10-23", 2).await, Vec::<String>::new());
+    assert_eq!(starts(&p, owner, &london, "2027-11-06", 2).await.len(), 8);
+    // Six people: the two tables pushed together; seven: nobody.
+    assert_eq!(starts(&p, owner, &london, "2027-10-30", 6).await, expected);
+    assert_eq!(starts(&p, owner, &london, "2027-10-30", 7).await, Vec::<String>::new());
+    // A party booked at the repeated 01:00 (BST) takes the two-top; the four-top still has it.
+    let first_one = "2027-10-31T00:00:00.000Z";
+    let b = p
+        .post_ok(
+            &format!("{london}/bookings"),
+            owner,
+            json!({"guest_name": "Owl", "party_size": 2, "starts_at": first_one, "duration_minutes": 60}),
+        )
+        .await;
+    assert_eq!(b["table_ids"].as_array().unwrap().len(), 1);
+    let a = p.get_ok(&format!("{london}/availability?date=2027-10-30&party_size=2"), owner).await;
+    let at_one = a["slots"].as_array().unwrap().iter().find(|s| s["starts_at"] == first_one).unwrap();
+    assert_ne!(at_one["tables"], b["table_ids"], "the other table");
+    assert_eq!(starts(&p, owner, &london, "2027-10-30", 6).await.len(), 8, "no pair at that hour now");
+
+    // New York, Saturday 13 March 2027, open 20:00 until 02:00: the clocks go forward at
+    // 02:00 EST, which never happens on the wall; the night is six hours, 20:00 EST to 03:00 EDT.
+    let ny = hourly_venue(&p, owner, "America/New_York", 6, "20:00", "02:00").await;
+    assert_eq!(
+        starts(&p, owner, &ny, "2027-03-13", 2).await,
+        utc(&["2027-03-14T01", "2027-03-14T02", "2027-03-14T03", "2027-03-14T04", "2027-03-14T05", "2027-03-14T06"])
+    );
+    // The same night a week later (EDT throughout): 00:00Z to 06:00Z.
+    assert_eq!(starts(&p, owner, &ny, "2027-03-20", 2).await.first().map(String::as_str), Some("2027-03-21T00:00:00.000Z"));
+    // London's clocks had not changed then: its own spring night is a fortnight later.
+    assert_eq!(
+        starts(&p, owner, &london, "2027-03-13", 2).await.first().map(String::as_str),
+        Some("2027-03-13T18:00:00.000Z")
+    );
+}
