@@ -19,7 +19,6 @@ use venuedesk_api::venue::Product;
 
 use crate::auth::context::bearer;
 use crate::crypto::sha256;
-use crate::domain::capacity::{Occupancy, peak_load};
 use crate::domain::sealed;
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_ip::ClientIp;
@@ -31,9 +30,6 @@ use crate::store::{Admission, DocQuery, Entity, PublicKeyRecord};
 /// Requests a minute per key, and per key and client address.
 pub const PER_KEY_MINUTE: u32 = 600;
 pub const PER_KEY_AND_IP_MINUTE: u32 = 120;
-/// The length a free start time is checked for, and the grid of start times.
-pub const DURATION_MINUTES: i64 = 90;
-pub const SLOT_MINUTES: i64 = 15;
 
 /// The key a request presented, once checked.
 #[derive(Debug, Clone)]
@@ -172,8 +168,10 @@ pub struct AvailabilityQuery {
     pub party_size: i64,
 }
 
-/// Bookable start times for a party on a date (publishable key): every quarter hour of the
-/// venue's day, from now on, where a 90-minute booking fits the venue's capacity.
+/// Bookable start times for a party on a date (publishable key): the venue's slots within
+/// its opening hours, from now plus its minimum notice, up to its maximum advance, where
+/// the default duration for the party gets a free table (or pair that combines) — or, in a
+/// venue without tables, fits its seats. Tables are not named to the public.
 #[utoipa::path(get, path = "/v1/public/availability", tag = "public", security(("publishable_key" = [])), params(AvailabilityQuery),
     responses((status = 200, body = Availability),
         (status = 400, description = "`bad_request`", body = venuedesk_api::Problem, content_type = "application/problem+json"),
@@ -195,46 +193,21 @@ pub async fn availability(
     let tz = venuedesk_api::venue_time::zone(&v.timezone).map_err(ApiError::internal)?;
     let date = venuedesk_api::venue_time::parse_date(&q.date)
         .map_err(|_| ApiError::validation("date", "must be a date like 2026-12-24"))?;
-    let (day_start, day_end) =
-        venuedesk_api::venue_time::day_range(tz, date).map_err(|_| ApiError::validation("date", "out of range"))?;
-    let duration = time::Duration::minutes(DURATION_MINUTES);
-    // Bookings that may overlap the day: starting up to a day before it.
-    let mut held = Vec::new();
-    let mut after = None;
-    loop {
-        let query = DocQuery {
-            starts_from: Some(day_start - time::Duration::days(1)),
-            starts_before: Some(day_end + duration),
-            by_start: true,
-            after,
-            limit: 500,
-            ..DocQuery::default()
-        };
-        let page = state.store.docs(vid, Entity::Booking, &query).await?;
-        for d in page.iter().filter(|d| !d.deleted && matches!(d.status.as_deref(), Some("confirmed") | Some("seated")))
-        {
-            if let (Some(s), Some(e), Some(p)) = (d.starts_at, d.ends_at, d.party_size) {
-                held.push(Occupancy { starts_at: crate::store::ms(s), ends_at: crate::store::ms(e), party: p });
-            }
-        }
-        match page.last() {
-            Some(last) if page.len() == 500 => {
-                after = Some((crate::store::ms(last.starts_at.unwrap_or(last.created_at)), last.id))
-            }
-            _ => break,
-        }
-    }
+    // A website offers what the front desk would take from a guest: the venue's tables,
+    // opening hours and rules (minimum notice, how far ahead), else its seats.
     let now = state.clock.now();
-    let mut times = Vec::new();
-    let mut t = day_start;
-    while t < day_end {
-        let slot =
-            Occupancy { starts_at: crate::store::ms(t), ends_at: crate::store::ms(t + duration), party: q.party_size };
-        if t > now && peak_load(slot, &held) <= v.capacity {
-            let local = venuedesk_api::venue_time::local_date_time(tz, t).map_err(ApiError::internal)?;
-            times.push(AvailableTime { starts_at: t, local_time: local.format("%H:%M").to_string() });
-        }
-        t += time::Duration::minutes(SLOT_MINUTES);
+    let today = venuedesk_api::venue_time::local_date(tz, now).map_err(ApiError::internal)?;
+    let last = today + chrono::Duration::days(v.rules.max_advance_days);
+    let (duration, found) = if date > last {
+        (v.rules.duration_for(q.party_size), Vec::new())
+    } else {
+        let earliest = now + time::Duration::minutes(v.rules.min_notice_minutes);
+        crate::routes::venue_data::availability::open_starts(&state, &v, date, q.party_size, earliest).await?
+    };
+    let mut times = Vec::with_capacity(found.len());
+    for s in found {
+        let local = venuedesk_api::venue_time::local_date_time(tz, s.starts_at).map_err(ApiError::internal)?;
+        times.push(AvailableTime { starts_at: s.starts_at, local_time: local.format("%H:%M").to_string() });
     }
-    Ok(Json(Availability { date: q.date, party_size: q.party_size, duration_minutes: DURATION_MINUTES, times }))
+    Ok(Json(Availability { date: q.date, party_size: q.party_size, duration_minutes: duration, times }))
 }

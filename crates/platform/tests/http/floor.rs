@@ -780,7 +780,10 @@ async fn availability_on_clock_change_nights_past_midnight_matches_the_hand_coun
         utc(&["2027-03-14T01", "2027-03-14T02", "2027-03-14T03", "2027-03-14T04", "2027-03-14T05", "2027-03-14T06"])
     );
     // The same night a week later (EDT throughout): 00:00Z to 06:00Z.
-    assert_eq!(starts(&p, owner, &ny, "2027-03-20", 2).await.first().map(String::as_str), Some("2027-03-21T00:00:00.000Z"));
+    assert_eq!(
+        starts(&p, owner, &ny, "2027-03-20", 2).await.first().map(String::as_str),
+        Some("2027-03-21T00:00:00.000Z")
+    );
     // London's clocks had not changed then: its own spring night is a fortnight later.
     assert_eq!(
         starts(&p, owner, &london, "2027-03-13", 2).await.first().map(String::as_str),

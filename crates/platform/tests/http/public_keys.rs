@@ -126,6 +126,39 @@ async fn a_publishable_key_reads_its_venue_from_allowed_origins_only() {
         expect_problem(res, status, code).await;
     }
 
+    // Once the venue has a table and opening hours (12:00-22:00), the website is offered what
+    // the front desk would take: the four-top, booked 19:00-20:30 plus 15 minutes' turnover,
+    // is free for a 90-minute party starting by 17:15 and not again before closing.
+    p.post_ok(&t.path("/tables"), t.owner(), json!({"name": "T1", "seats_max": 4})).await;
+    let week: Vec<Value> = (1..=7).map(|d| json!({"weekday": d, "opens": "12:00", "closes": "22:00"})).collect();
+    let res = p
+        .authed(Method::PUT, &t.path("/opening-hours"), t.owner())
+        .json(&json!({"weekly": week}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    p.post_ok(
+        &t.path("/bookings"),
+        t.owner(),
+        json!({"guest_name": "On T1", "party_size": 2, "starts_at": starts, "duration_minutes": 90}),
+    )
+    .await;
+    let res = public(&p, &format!("/v1/public/availability?date={date}&party_size=2"), &key, Some(SHOP)).await;
+    let avail: Value = res.json().await.unwrap();
+    let times: Vec<&str> =
+        avail["times"].as_array().unwrap().iter().map(|t| t["local_time"].as_str().unwrap()).collect();
+    assert_eq!(
+        (times.len(), times.first().copied(), times.last().copied()),
+        (22, Some("12:00"), Some("17:15")),
+        "{times:?}"
+    );
+    assert!(!avail.to_string().contains("table"), "tables are not named to the public: {avail}");
+    // Beyond the venue's 90 days ahead: nothing offered.
+    let far = (tomorrow + ChronoDuration::days(95)).format("%Y-%m-%d").to_string();
+    let res = public(&p, &format!("/v1/public/availability?date={far}&party_size=2"), &key, Some(SHOP)).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["times"], json!([]));
+
     // Nothing else opens with it, and it never writes.
     expect_problem(public(&p, &t.path("/bookings"), &key, Some(SHOP)).await, 403, "forbidden").await;
     let res = p

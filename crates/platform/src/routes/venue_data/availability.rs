@@ -65,6 +65,47 @@ async fn occupancy(
     }
 }
 
+/// The default duration for `party`, and the starts on `date` (venue-local) from `earliest`
+/// on: the venue's tables, opening hours and rules when it has tables, else its seats. The
+/// front desk asks with `earliest` now; a website (publishable key) with now plus the
+/// minimum notice.
+pub(crate) async fn open_starts(
+    state: &AppState,
+    venue: &crate::store::VenueRecord,
+    date: chrono::NaiveDate,
+    party: i64,
+    earliest: time::OffsetDateTime,
+) -> ApiResult<(i64, Vec<crate::domain::availability::Slot>)> {
+    let vid = venue.id;
+    let tz = validate::timezone("timezone", &venue.timezone)?;
+    let (day_start, day_end) =
+        venue_time::day_range(tz, date).map_err(|_| ApiError::validation("date", "is out of range"))?;
+    let rules = &venue.rules;
+    let (_, set) = super::opening_hours::current(state, vid).await?;
+    let hours = Hours::check(&set.weekly, &set.exceptions).map_err(|e| ApiError::internal(e.to_string()))?;
+    // Periods open on the date and may run into the next morning; a booking's hold runs
+    // past it by its duration and the turnover.
+    let (from, until) = (day_start, day_end + time::Duration::days(1));
+    let floor: HashMap<Uuid, (_, Table)> = super::tables::all_tables(state, vid).await?;
+    let tables: Vec<&Table> = floor.values().map(|(_, t)| t).collect();
+    let search = Search { tz, date, party, rules, hours: &hours, earliest };
+    let found = if tables.is_empty() {
+        let bookings = occupancy(state, vid, from, until).await?;
+        slots(&search, &Seats::Capacity { capacity: venue.capacity, bookings: &bookings })
+    } else {
+        let held: Vec<HeldTable> = state
+            .store
+            .table_holds(vid, from, until)
+            .await?
+            .into_iter()
+            .map(|(table, from, until)| HeldTable { table, from, until })
+            .collect();
+        slots(&search, &Seats::Tables { tables: &tables, held: &held })
+    }
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok((rules.duration_for(party), found))
+}
+
 /// Bookable start times for a party on a date (`bookings:read`): on the venue's slot grid,
 /// within its opening hours (all day when none are set), from now on, where a booking of
 /// the default duration for that party size gets a free table (or pair of tables that
@@ -84,38 +125,13 @@ pub async fn search(
     let scope = authorize(&state, &auth, &ip, vid, Some(Permission::BookingsRead)).await?;
     let Query(q) = q.map_err(query_error)?;
     let party = validate::range("party_size", q.party_size, 1, MAX_PARTY)?;
-    let tz = validate::timezone("timezone", &scope.venue.timezone)?;
     let date =
         venue_time::parse_date(&q.date).map_err(|_| ApiError::validation("date", "must be a date YYYY-MM-DD"))?;
-    let (day_start, day_end) =
-        venue_time::day_range(tz, date).map_err(|_| ApiError::validation("date", "is out of range"))?;
-    let rules = &scope.venue.rules;
-    let (_, set) = super::opening_hours::current(&state, vid).await?;
-    let hours = Hours::check(&set.weekly, &set.exceptions).map_err(|e| ApiError::internal(e.to_string()))?;
-    // Periods open on the date and may run into the next morning; a booking's hold runs
-    // past it by its duration and the turnover.
-    let (from, until) = (day_start, day_end + time::Duration::days(1));
-    let floor: HashMap<Uuid, (_, Table)> = super::tables::all_tables(&state, vid).await?;
-    let tables: Vec<&Table> = floor.values().map(|(_, t)| t).collect();
-    let search = Search { tz, date, party, rules, hours: &hours, earliest: state.clock.now() };
-    let found = if tables.is_empty() {
-        let bookings = occupancy(&state, vid, from, until).await?;
-        slots(&search, &Seats::Capacity { capacity: scope.venue.capacity, bookings: &bookings })
-    } else {
-        let held: Vec<HeldTable> = state
-            .store
-            .table_holds(vid, from, until)
-            .await?
-            .into_iter()
-            .map(|(table, from, until)| HeldTable { table, from, until })
-            .collect();
-        slots(&search, &Seats::Tables { tables: &tables, held: &held })
-    }
-    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let (duration, found) = open_starts(&state, &scope.venue, date, party, state.clock.now()).await?;
     Ok(Json(SlotAvailability {
         date: q.date,
         party_size: party,
-        duration_minutes: rules.duration_for(party),
+        duration_minutes: duration,
         slots: found.into_iter().map(|s| AvailableSlot { starts_at: s.starts_at, tables: s.tables }).collect(),
     }))
 }
