@@ -115,6 +115,44 @@ impl Platform {
     }
 }
 
+impl Platform {
+    /// Another desk's change, made while this computer cannot reach the platform: served
+    /// for the moment on a second port only the test knows. Answers (status, body).
+    pub async fn patch_from_elsewhere(&self, email: &str, path: &str, if_match: i64, body: Value) -> (u16, Value) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(venuedesk_platform::app::serve_http(listener, self.router.clone(), async {
+            let _ = rx.await;
+        }));
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{base}/v1/auth/login"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["access_token"].as_str().expect("no MFA for this user").to_string();
+        let res = http
+            .patch(format!("{base}{path}"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+            .header("If-Match", format!("\"{if_match}\""))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let answer = res.json().await.unwrap_or(Value::Null);
+        let _ = tx.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+        (status, answer)
+    }
+}
+
 pub struct App {
     driver: Child,
     pub c: Client,
