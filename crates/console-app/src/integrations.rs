@@ -126,14 +126,14 @@ fn kept<T: DeserializeOwned>(
 
 impl Console {
     /// A change failed: offline says that nothing changed (nothing is queued for these).
-    fn change_failed(&self, e: CoreError) -> AppError {
+    pub(crate) fn change_failed(&self, e: CoreError) -> AppError {
         let offline = matches!(e, CoreError::Network(_));
         let err = self.fail(e);
         if offline { AppError::new(Code::Offline, CHANGE_OFFLINE) } else { err }
     }
 
     /// `DELETE /v1/venues/{vid}/{tail}`: a change, so offline it says it needs the platform.
-    async fn delete_on_platform(&self, tail: &str) -> Result<(), AppError> {
+    pub(crate) async fn delete_on_platform(&self, tail: &str) -> Result<(), AppError> {
         let online = self.online()?;
         online
             .session
@@ -149,7 +149,7 @@ impl Console {
     }
 
     /// Refuses before sending when the cached role lacks `p` (the platform decides anyway).
-    fn require(&self, p: Permission) -> Result<(), AppError> {
+    pub(crate) fn require(&self, p: Permission) -> Result<(), AppError> {
         if self.permissions_here()?.iter().any(|n| n == p.as_str()) {
             Ok(())
         } else {

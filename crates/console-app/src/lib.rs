@@ -12,6 +12,7 @@ pub mod customers;
 pub mod error;
 pub mod files;
 pub mod floor;
+pub mod floor_settings;
 pub mod integrations;
 pub mod local_time;
 pub mod orders;

@@ -612,3 +612,71 @@ pub struct AlertsView {
     pub read_at: Option<String>,
     pub offline: bool,
 }
+
+/// A table as the settings screen sends it (`combinable_with`: table ids).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct TableInput {
+    pub name: String,
+    pub area: String,
+    #[ts(type = "number")]
+    pub seats_min: i64,
+    #[ts(type = "number")]
+    pub seats_max: i64,
+    pub combinable_with: Vec<String>,
+}
+
+/// One weekly period: `weekday` 1 (Monday) to 7, venue-local `HH:MM` (past midnight when
+/// `closes` is not after `opens`).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WeeklyPeriodView {
+    pub weekday: u8,
+    pub opens: String,
+    pub closes: String,
+}
+
+/// A date unlike the week: closed, or open `opens`–`closes` instead.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct HoursExceptionView {
+    pub date: String,
+    pub closed: bool,
+    pub opens: Option<String>,
+    pub closes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DurationRuleView {
+    #[ts(type = "number")]
+    pub party_size_from: i64,
+    #[ts(type = "number")]
+    pub minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BookingRulesView {
+    #[ts(type = "number")]
+    pub slot_minutes: i64,
+    pub default_duration_minutes: Vec<DurationRuleView>,
+    #[ts(type = "number")]
+    pub min_notice_minutes: i64,
+    #[ts(type = "number")]
+    pub max_advance_days: i64,
+    #[ts(type = "number")]
+    pub turnover_minutes: i64,
+}
+
+/// Settings › Floor (`settings:manage`): read from the platform; offline, the copy kept
+/// here (`offline: true`) — changes need the platform and say so.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FloorSettingsView {
+    pub tables: Vec<TableView>,
+    pub weekly: Vec<WeeklyPeriodView>,
+    pub exceptions: Vec<HoursExceptionView>,
+    pub rules: Option<BookingRulesView>,
+    pub offline: bool,
+}

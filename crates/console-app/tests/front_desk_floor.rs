@@ -98,3 +98,82 @@ async fn a_saturday_night_on_the_floor() {
     assert!(c.walk_in(&WalkInInput { guest_name: "X".into(), party_size: 0, table_ids: vec![] }).is_err());
     assert!(c.waitlist_step(&waiting[1].id, "dance", &[]).is_err());
 }
+
+#[tokio::test]
+async fn the_owner_sets_up_tables_hours_and_rules() {
+    use venuedesk_console_app::error::Code;
+    use venuedesk_console_app::views::{TableInput, WeeklyPeriodView};
+    let mut d = demo_platform().await;
+    let sign_in = |email: &'static str| {
+        let base = d.base.clone();
+        async move {
+            let dir = tempfile::tempdir().unwrap();
+            let c = Console::new(
+                dir.path().to_path_buf(),
+                Arc::new(MemoryKeychain::default()),
+                "desk".into(),
+                None,
+                Arc::new(|_| {}),
+            )
+            .unwrap();
+            c.sign_in(&base, email, PASSWORD).await.unwrap();
+            c.sync_now().await.unwrap();
+            (c, dir)
+        }
+    };
+    let (owner, _o) = sign_in(common::OWNER).await;
+    let (desk, _d) = sign_in(FRONT_DESK).await;
+    let s = owner.floor_settings().await.unwrap();
+    assert_eq!((s.tables.len(), s.weekly.len(), s.exceptions.len(), s.offline), (12, 7, 1, false));
+    assert_eq!(s.rules.as_ref().map(|r| r.slot_minutes), Some(15));
+    assert_eq!(desk.floor_settings().await.unwrap_err().code, Code::Forbidden, "front desk cannot manage settings");
+
+    // A bar seat that pushes together with T1, renamed, then removed.
+    let t1 = s.tables.iter().find(|t| t.name == "T1").unwrap().id.clone();
+    let input = |name: &str| TableInput {
+        name: name.into(),
+        area: "Bar".into(),
+        seats_min: 1,
+        seats_max: 2,
+        combinable_with: vec![t1.clone()],
+    };
+    let bar = owner.save_table(None, &input("B1")).await.unwrap();
+    assert_eq!((bar.area.as_str(), bar.combinable_with.clone()), ("Bar", vec![t1.clone()]));
+    let renamed = owner.save_table(Some(&bar.id), &input("Bar 1")).await.unwrap();
+    assert_eq!(renamed.name, "Bar 1");
+    let now = owner.floor_settings().await.unwrap();
+    assert!(now.tables.iter().find(|t| t.id == t1).unwrap().combinable_with.contains(&bar.id), "both ways");
+    let dup = owner.save_table(None, &input("T2")).await.unwrap_err();
+    assert_eq!(dup.code, Code::NameTaken, "{dup:?}");
+    assert_eq!(owner.save_table(None, &input(" ")).await.unwrap_err().code, Code::InvalidInput);
+    owner.delete_table(&bar.id).await.unwrap();
+    assert_eq!(owner.floor_settings().await.unwrap().tables.len(), 12);
+
+    // Hours: noon to eleven, every day; rules: half-hour slots.
+    let week: Vec<WeeklyPeriodView> =
+        (1..=7).map(|d| WeeklyPeriodView { weekday: d, opens: "12:00".into(), closes: "23:00".into() }).collect();
+    owner.save_opening_hours(&week, &[]).await.unwrap();
+    let mut rules = now.rules.clone().unwrap();
+    rules.slot_minutes = 30;
+    owner.save_booking_rules(&rules).await.unwrap();
+    let after = owner.floor_settings().await.unwrap();
+    assert_eq!((after.weekly[0].opens.as_str(), after.exceptions.len()), ("12:00", 0));
+    assert_eq!(after.rules.map(|r| r.slot_minutes), Some(30));
+    rules.slot_minutes = 7;
+    assert_eq!(
+        owner.save_booking_rules(&rules).await.unwrap_err().code,
+        Code::ValidationFailed,
+        "the platform names the field"
+    );
+    // The front desk's timeline follows after a sync.
+    desk.sync_now().await.unwrap();
+    let floor = desk.floor_view(None).unwrap();
+    assert_eq!(floor.periods.iter().map(|p| p.opens.as_str()).collect::<Vec<_>>(), ["12:00"]);
+
+    // Offline: the copy kept here, and changes say they need the platform.
+    d.go_offline().await;
+    let kept = owner.floor_settings().await.unwrap();
+    assert!(kept.offline);
+    assert_eq!(kept.tables.len(), 12);
+    assert_eq!(owner.save_table(None, &input("B2")).await.unwrap_err().code, Code::Offline);
+}

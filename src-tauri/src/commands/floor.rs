@@ -3,7 +3,8 @@
 
 use venuedesk_console_app::AppError;
 use venuedesk_console_app::views::{
-    AvailabilityView, BookingView, FloorView, WaitlistInput, WaitlistView, WalkInInput,
+    AvailabilityView, BookingRulesView, BookingView, FloorSettingsView, FloorView, HoursExceptionView, TableInput,
+    TableView, WaitlistInput, WaitlistView, WalkInInput, WeeklyPeriodView,
 };
 
 use super::Con;
@@ -60,4 +61,39 @@ pub async fn move_booking(
     let b = c.move_booking(&id, time.as_deref(), table_ids.as_deref())?;
     sync_soon(&c);
     Ok(b)
+}
+
+#[tauri::command]
+pub async fn floor_settings(c: Con<'_>) -> Result<FloorSettingsView, AppError> {
+    c.floor_settings().await
+}
+
+#[tauri::command]
+pub async fn save_table(c: Con<'_>, id: Option<String>, input: TableInput) -> Result<TableView, AppError> {
+    let t = c.save_table(id.as_deref(), &input).await?;
+    sync_soon(&c);
+    Ok(t)
+}
+
+#[tauri::command]
+pub async fn delete_table(c: Con<'_>, id: String) -> Result<(), AppError> {
+    c.delete_table(&id).await?;
+    sync_soon(&c);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn save_opening_hours(
+    c: Con<'_>,
+    weekly: Vec<WeeklyPeriodView>,
+    exceptions: Vec<HoursExceptionView>,
+) -> Result<(), AppError> {
+    c.save_opening_hours(&weekly, &exceptions).await?;
+    sync_soon(&c);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn save_booking_rules(c: Con<'_>, rules: BookingRulesView) -> Result<(), AppError> {
+    c.save_booking_rules(&rules).await
 }
