@@ -15,6 +15,9 @@ async function start() {
       conflicts: q.get("conflicts") === "1",
       integrationsOffline: q.get("integrations_offline") === "1",
       bookingsToday: q.get("bookings") ? Number(q.get("bookings")) : undefined,
+      // a big floor for the render benchmark: ?floor_tables=300&floor_bookings=1000
+      floorTables: q.get("floor_tables") ? Number(q.get("floor_tables")) : undefined,
+      floorBookings: q.get("floor_bookings") ? Number(q.get("floor_bookings")) : undefined,
     });
   }
   mount(App, { target: document.getElementById("app")! });

@@ -157,6 +157,29 @@ try {
     await page.getByRole("dialog", { name: "Sync conflicts" }).waitFor();
     await axe(page, tag("conflicts dialog"));
     await page.keyboard.press("Escape");
+    await go(page, "Floor", () => page.getByTestId("booking-block").first().waitFor());
+    // a keyboard move: the block goes pending, the result is announced
+    await page.getByTestId("booking-block").first().focus();
+    await page.keyboard.press("ArrowRight");
+    await page.getByText(/^Moved .* \(pending sync\)\.$/).waitFor();
+    await page.getByRole("button", { name: /^Ruth Olsen/ }).click();
+    await axe(page, tag("owner floor (moved booking, waitlist entry selected)"));
+    await page.getByRole("button", { name: "Add to waitlist" }).click();
+    await page.getByText("Enter the party's name.").waitFor();
+    await axe(page, tag("owner floor waitlist form (with errors)"));
+    await page.getByRole("button", { name: "Move…" }).click();
+    await page.getByRole("dialog", { name: /^Move / }).waitFor();
+    await axe(page, tag("owner floor move dialog"));
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Walk-in", exact: true }).click();
+    await page.getByRole("dialog", { name: "Walk-in" }).waitFor();
+    await axe(page, tag("owner floor walk-in dialog"));
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: /^T1 free .*: new booking$/ }).last().click();
+    await page.getByRole("dialog", { name: /^New booking at T1, / }).waitFor();
+    await page.getByRole("list", { name: /^Free times for 2 on / }).waitFor();
+    await axe(page, tag("owner floor new booking form (free times)"));
+    await page.keyboard.press("Escape");
     await go(page, "Orders", () => page.getByRole("button", { name: "Start" }).first().waitFor());
     await axe(page, tag("owner orders"));
     await go(page, "Customers", () => page.getByRole("button", { name: /Amelia Hart/ }).waitFor());
@@ -219,6 +242,8 @@ try {
     await open(page, "role=front_desk");
     await page.getByRole("button", { name: "New booking" }).waitFor();
     await axe(page, tag("front desk bookings"));
+    await go(page, "Floor", () => page.getByTestId("booking-block").first().waitFor());
+    await axe(page, tag("front desk floor"));
     await page.context().close();
   }
 
@@ -236,13 +261,26 @@ try {
     await noOverflow(page, `${label} new booking form`);
     await page.keyboard.press("Escape");
     /** @type {[string, string | null][]} */
-    const screens = [["Orders", "Start"], ["Customers", null], ["Team", "Invite"], ["Audit", "Next"], ["Integrations", "Add endpoint"], ["Security", null]];
+    const screens = [["Floor", "Print day sheet"], ["Orders", "Start"], ["Customers", null], ["Team", "Invite"], ["Audit", "Next"], ["Integrations", "Add endpoint"], ["Security", null]];
     for (const [name, sel] of screens) {
       await go(page, name, sel ? () => page.getByRole("button", { name: sel }).first().waitFor() : undefined);
       await page.waitForTimeout(100);
       await noOverflow(page, `${label} ${name}`);
     }
     await page.context().close();
+    // a big floor (300 tables, 1,000 bookings): still no overflow; the render time is logged
+    const big = await newPage(opts);
+    await open(big, "role=front_desk&floor_tables=300&floor_bookings=1000");
+    await go(big, "Floor", () => big.getByTestId("booking-block").first().waitFor());
+    await big.waitForFunction(() => document.body.dataset.floorRenderMs !== undefined);
+    const ms = await big.evaluate(() => document.body.dataset.floorRenderMs);
+    const rendered = await big.getByTestId("timeline").getAttribute("data-rendered-rows");
+    console.log(`floor ${label}: 300 tables, 1000 bookings rendered in ${ms} ms (${rendered} rows in the DOM)`);
+    await noOverflow(big, `${label} big floor`);
+    await big.getByRole("button", { name: "Walk-in", exact: true }).click();
+    await big.getByRole("dialog", { name: "Walk-in" }).waitFor();
+    await noOverflow(big, `${label} walk-in dialog`);
+    await big.context().close();
     const signin = await newPage(opts);
     await open(signin, "signed_out=1");
     await signin.getByLabel("Server").waitFor();

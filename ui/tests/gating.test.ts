@@ -9,7 +9,7 @@ const openScreen = async (name: string) => {
 describe("permission gating per built-in role", () => {
   test("owner sees every screen and every action", async () => {
     await renderApp("owner");
-    expect(navLinks()).toEqual(["Bookings", "Orders", "Customers", "Team", "Audit", "Integrations", "Security"]);
+    expect(navLinks()).toEqual(["Bookings", "Floor", "Orders", "Customers", "Team", "Audit", "Integrations", "Security"]);
     expect(screen.getByTestId("venue-name")).toHaveTextContent("Harbour Bistro");
     expect(screen.getByLabelText("Venue")).toBeInTheDocument(); // two venues → switcher
     expect(await screen.findByRole("button", { name: "New booking" })).toBeInTheDocument();
@@ -31,7 +31,7 @@ describe("permission gating per built-in role", () => {
 
   test("manager: operations, audit export, erase; team is read-only", async () => {
     await renderApp("manager");
-    expect(navLinks()).toEqual(["Bookings", "Orders", "Customers", "Team", "Audit", "Security"]);
+    expect(navLinks()).toEqual(["Bookings", "Floor", "Orders", "Customers", "Team", "Audit", "Security"]);
     expect(await screen.findByRole("button", { name: "New booking" })).toBeInTheDocument();
 
     await openScreen("Team");
@@ -51,7 +51,7 @@ describe("permission gating per built-in role", () => {
 
   test("front desk: bookings, orders (read only), customers without erase", async () => {
     await renderApp("front_desk");
-    expect(navLinks()).toEqual(["Bookings", "Orders", "Customers", "Security"]);
+    expect(navLinks()).toEqual(["Bookings", "Floor", "Orders", "Customers", "Security"]);
     expect(await screen.findByRole("button", { name: "New booking" })).toBeInTheDocument();
 
     await openScreen("Orders");
@@ -75,9 +75,9 @@ describe("permission gating per built-in role", () => {
 
   test("Alt+number switches only to permitted screens", async () => {
     await renderApp("front_desk");
-    await fireEvent.keyDown(window, { key: "3", altKey: true });
+    await fireEvent.keyDown(window, { key: "4", altKey: true });
     expect(screen.getByRole("heading", { level: 1, name: "Customers" })).toBeInTheDocument();
-    await fireEvent.keyDown(window, { key: "5", altKey: true }); // Audit: not allowed
+    await fireEvent.keyDown(window, { key: "6", altKey: true }); // Audit: not allowed
     expect(screen.getByRole("heading", { level: 1, name: "Customers" })).toBeInTheDocument();
     const nav = screen.getByRole("navigation", { name: "Screens" });
     expect(within(nav).getByRole("link", { name: "Customers" })).toHaveAttribute("aria-current", "page");

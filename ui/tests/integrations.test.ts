@@ -148,6 +148,6 @@ test("offline: the last lists read are shown, marked, and a change says it needs
 test("only roles that manage an integration see the screen", async () => {
   await renderApp("manager");
   expect(navLinks()).not.toContain("Integrations");
-  await fireEvent.keyDown(window, { key: "6", altKey: true });
+  await fireEvent.keyDown(window, { key: "7", altKey: true });
   expect(screen.queryByRole("heading", { name: "Integrations" })).toBeNull();
 });

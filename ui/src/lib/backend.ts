@@ -9,6 +9,7 @@ import type { ApiClientSecretView } from "./bindings/ApiClientSecretView";
 import type { AppState } from "./bindings/AppState";
 import type { AuditFilter } from "./bindings/AuditFilter";
 import type { AuditPage } from "./bindings/AuditPage";
+import type { AvailabilityView } from "./bindings/AvailabilityView";
 import type { BookingInput } from "./bindings/BookingInput";
 import type { BookingView } from "./bindings/BookingView";
 import type { Code } from "./bindings/Code";
@@ -18,6 +19,7 @@ import type { DayView } from "./bindings/DayView";
 import type { DeliveryLog } from "./bindings/DeliveryLog";
 import type { DeliveryView } from "./bindings/DeliveryView";
 import type { ExportResult } from "./bindings/ExportResult";
+import type { FloorView } from "./bindings/FloorView";
 import type { IntegrationsView } from "./bindings/IntegrationsView";
 import type { InvitationView } from "./bindings/InvitationView";
 import type { MemberView } from "./bindings/MemberView";
@@ -36,10 +38,14 @@ import type { SignInOutcome } from "./bindings/SignInOutcome";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TotpEnrollment } from "./bindings/TotpEnrollment";
 import type { WebhookSecretView } from "./bindings/WebhookSecretView";
+import type { WaitlistInput } from "./bindings/WaitlistInput";
+import type { WaitlistView } from "./bindings/WaitlistView";
+import type { WalkInInput } from "./bindings/WalkInInput";
 import type { WebhookView } from "./bindings/WebhookView";
 
 export type { AppError, Code, Saved };
 export type BookingAction = "seat" | "complete" | "cancel" | "no-show";
+export type WaitlistStep = "offer" | "seat" | "remove";
 export type OrderStatus = OrderView["status"];
 
 export function isAppError(e: unknown): e is AppError {
@@ -86,6 +92,21 @@ export const updateBooking = (id: string, input: BookingInput) =>
   call<BookingView>("update_booking", { id, input });
 export const bookingAction = (id: string, action: BookingAction) =>
   call<BookingView>("booking_action", { id, action });
+
+// floor: timeline, free times, waitlist, walk-ins (every write works offline: pending)
+export const floorView = (date: string | null) => call<FloorView>("floor_view", { date });
+/** `estimate: true` when offline: worked out from this computer's cache. */
+export const availability = (date: string, partySize: number) =>
+  call<AvailabilityView>("availability", { date, partySize });
+export const waitlist = () => call<WaitlistView[]>("waitlist");
+export const addToWaitlist = (input: WaitlistInput) => call<WaitlistView>("add_to_waitlist", { input });
+/** `seat` with no tables: the platform picks the smallest free fit. */
+export const waitlistStep = (id: string, step: WaitlistStep, tableIds: string[]) =>
+  call<WaitlistView>("waitlist_step", { id, step, tableIds });
+export const walkIn = (input: WalkInInput) => call<BookingView>("walk_in", { input });
+/** `time` ("HH:MM") and/or `tableIds`; null keeps that part. */
+export const moveBooking = (id: string, time: string | null, tableIds: string[] | null) =>
+  call<BookingView>("move_booking", { id, time, tableIds });
 
 // orders & products
 export const listOrders = () => call<OrderView[]>("list_orders");

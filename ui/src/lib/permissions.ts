@@ -7,11 +7,12 @@ export const ALL_PERMISSIONS = [
 ] as const;
 export type Permission = (typeof ALL_PERMISSIONS)[number];
 
-export type ScreenId = "bookings" | "orders" | "customers" | "team" | "audit" | "integrations" | "security";
+export type ScreenId = "bookings" | "floor" | "orders" | "customers" | "team" | "audit" | "integrations" | "security";
 
 /** `needs`: the permission a screen needs, or a list of which any one will do. */
 export const SCREENS: { id: ScreenId; label: string; needs: Permission | Permission[] | null }[] = [
   { id: "bookings", label: "Bookings", needs: "bookings:read" },
+  { id: "floor", label: "Floor", needs: "bookings:read" },
   { id: "orders", label: "Orders", needs: "orders:read" },
   { id: "customers", label: "Customers", needs: "customers:read" },
   { id: "team", label: "Team", needs: "members:read" },

@@ -6,6 +6,9 @@ import type { OrderView } from "../lib/bindings/OrderView";
 import type { ProductView } from "../lib/bindings/ProductView";
 import type { RoleView } from "../lib/bindings/RoleView";
 import type { SessionView } from "../lib/bindings/SessionView";
+import type { TableView } from "../lib/bindings/TableView";
+import type { PeriodView } from "../lib/bindings/PeriodView";
+import type { WaitlistView } from "../lib/bindings/WaitlistView";
 import type { VenueView } from "../lib/bindings/VenueView";
 import { BUILTIN_ROLE_PERMISSIONS } from "../lib/permissions";
 import { addDays, pad } from "../lib/time";
@@ -47,6 +50,41 @@ export const CUSTOMERS: CustomerView[] = [
   { id: "c-4", name: "Dev Patel", email: "dev@example.com", phone: null, allergens: ["dairy"], dietary_notes: null, version: 1, pending: false },
 ];
 
+/** The demo floor: ten tables in two areas; neighbours push together. */
+export const TABLES: TableView[] = [
+  { id: "t-1", name: "T1", area: "Main room", seats_min: 1, seats_max: 2, combinable_with: ["t-2"] },
+  { id: "t-2", name: "T2", area: "Main room", seats_min: 1, seats_max: 2, combinable_with: ["t-1"] },
+  { id: "t-3", name: "T3", area: "Main room", seats_min: 2, seats_max: 4, combinable_with: ["t-4"] },
+  { id: "t-4", name: "T4", area: "Main room", seats_min: 2, seats_max: 4, combinable_with: ["t-3"] },
+  { id: "t-5", name: "T5", area: "Main room", seats_min: 4, seats_max: 6, combinable_with: [] },
+  { id: "t-6", name: "T6", area: "Main room", seats_min: 6, seats_max: 8, combinable_with: [] },
+  { id: "t-7", name: "P1", area: "Terrace", seats_min: 1, seats_max: 2, combinable_with: ["t-8"] },
+  { id: "t-8", name: "P2", area: "Terrace", seats_min: 2, seats_max: 4, combinable_with: ["t-7"] },
+  { id: "t-9", name: "P3", area: "Terrace", seats_min: 2, seats_max: 4, combinable_with: [] },
+  { id: "t-10", name: "P4", area: "Terrace", seats_min: 4, seats_max: 6, combinable_with: [] },
+];
+
+/** Open 11:00 until 02:00 the next morning. */
+export const PERIODS: PeriodView[] = [{ opens: "11:00", closes: "02:00", closes_next_day: true }];
+
+/** A big venue for the virtualisation test and the benchmark: `tables` tables in three areas. */
+export function bigTables(count: number): TableView[] {
+  const areas = ["Main room", "Terrace", "Garden"];
+  return Array.from({ length: count }, (_, i) => ({
+    id: `t-${i + 1}`, name: `Table ${i + 1}`, area: areas[Math.min(areas.length - 1, Math.floor((i * areas.length) / count))],
+    seats_min: 1, seats_max: 2 + (i % 4) * 2, combinable_with: [],
+  }));
+}
+
+export function initialWaitlist(now: number = Date.now()): WaitlistView[] {
+  return [
+    { id: "w-1", guest_name: "Ruth Olsen", party_size: 3, phone: "+44 7700 900123", notes: "Pram",
+      status: "waiting", created_at: new Date(now - 25 * 60_000).toISOString(), waited_minutes: 25, pending: false },
+    { id: "w-2", guest_name: "Dev Shah", party_size: 2, phone: null, notes: null,
+      status: "waiting", created_at: new Date(now - 10 * 60_000).toISOString(), waited_minutes: 10, pending: false },
+  ];
+}
+
 const GUESTS = ["Amelia Hart", "Ben Okafor", "Chloe Martin", "Dev Patel", "Eve Jones", "Farah Ali", "George Smith", "Hana Sato", "Ivan Petrov", "Julia Rossi"];
 
 /** Naive Europe/London → UTC: good enough for fixtures (BST between April and October). */
@@ -82,7 +120,22 @@ export function dayBookings(date: string, count: number): BookingView[] {
     const time = `${pad(Math.floor(slot / 4))}:${pad((slot % 4) * 15)}`;
     out.push(makeBooking(`b-${date}-${i}`, date, time, GUESTS[i % GUESTS.length] + (i >= GUESTS.length ? ` ${i}` : ""),
       1 + (i % 6), 90, statuses[i % statuses.length],
-      i === 0 ? { customer_id: "c-1", notes: "Window table, peanut allergy" } : {}));
+      { table_ids: [TABLES[i % TABLES.length].id], source: i === 1 ? "walk_in" : "phone",
+        ...(i === 0 ? { customer_id: "c-1", notes: "Window table, peanut allergy" } : {}) }));
+  }
+  return out;
+}
+
+/** `count` bookings spread over `tables` tables: one after another at each table from 11:00. */
+export function bigFloorBookings(date: string, tables: TableView[], count: number): BookingView[] {
+  const out: BookingView[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = tables[i % tables.length];
+    const start = 11 * 60 + Math.floor(i / tables.length) * 105;
+    if (start + 90 > 24 * 60) break;
+    const time = `${pad(Math.floor(start / 60))}:${pad(start % 60)}`;
+    out.push(makeBooking(`b-${date}-f${i}`, date, time, `${GUESTS[i % GUESTS.length]} ${i}`,
+      1 + (i % Math.max(1, t.seats_max)), 90, "confirmed", { table_ids: [t.id] }));
   }
   return out;
 }

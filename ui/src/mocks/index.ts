@@ -16,6 +16,12 @@ import type { DeliveryView } from "../lib/bindings/DeliveryView";
 import type { PaymentSettingsView } from "../lib/bindings/PaymentSettingsView";
 import type { PublicKeyView } from "../lib/bindings/PublicKeyView";
 import type { WebhookView } from "../lib/bindings/WebhookView";
+import type { AvailableTimeView } from "../lib/bindings/AvailableTimeView";
+import type { FloorView } from "../lib/bindings/FloorView";
+import type { TableView } from "../lib/bindings/TableView";
+import type { WaitlistInput } from "../lib/bindings/WaitlistInput";
+import type { WaitlistView } from "../lib/bindings/WaitlistView";
+import type { WalkInInput } from "../lib/bindings/WalkInInput";
 import type { MemberView } from "../lib/bindings/MemberView";
 import type { OrderLineInput } from "../lib/bindings/OrderLineInput";
 import type { OrderView } from "../lib/bindings/OrderView";
@@ -24,10 +30,10 @@ import type { RoleView } from "../lib/bindings/RoleView";
 import type { Saved } from "../lib/bindings/Saved";
 import type { SyncStatus } from "../lib/bindings/SyncStatus";
 import { BUILTIN_ROLE_PERMISSIONS, type BuiltinRole } from "../lib/permissions";
-import { pad, todayIn } from "../lib/time";
+import { addDays, pad, todayIn } from "../lib/time";
 import {
-  CUSTOMERS, MEMBERS, PRODUCTS, QR_SVG_DATA_URI, ROLES, TZ, VENUES,
-  auditEvents, dayBookings, initialOrders, initialSessions, makeBooking,
+  CUSTOMERS, MEMBERS, PERIODS, PRODUCTS, QR_SVG_DATA_URI, ROLES, TABLES, TZ, VENUES,
+  auditEvents, bigFloorBookings, bigTables, dayBookings, initialOrders, initialSessions, initialWaitlist, makeBooking,
 } from "./fixtures";
 
 export type MockOptions = {
@@ -40,13 +46,20 @@ export type MockOptions = {
   saveDialog?: "choose" | "cancel";
   /** integrations: the platform cannot be reached (lists come from the last read) */
   integrationsOffline?: boolean;
+  /** a big floor: this many tables (default: the ten demo tables) … */
+  floorTables?: number;
+  /** … and this many bookings today spread over them (replaces bookingsToday) */
+  floorBookings?: number;
   /** override or extend answers (return undefined to fall through) */
   override?: (cmd: string, args: Record<string, unknown>) => unknown;
 };
 
 export type MockBackend = {
   calls: { cmd: string; args: Record<string, unknown> }[];
-  state: { orders: OrderView[]; bookings: Map<string, BookingView[]>; customers: CustomerView[]; sync: SyncStatus };
+  state: {
+    orders: OrderView[]; bookings: Map<string, BookingView[]>; customers: CustomerView[]; sync: SyncStatus;
+    waitlist: WaitlistView[]; tables: TableView[];
+  };
 };
 
 const fail = (code: Code, message: string): AppError => ({ code, message });
@@ -78,7 +91,11 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
     venue: opts.signedOut ? null : venues[0],
     permissions: opts.signedOut ? [] : permissions,
   };
-  const bookings = new Map<string, BookingView[]>([[today, dayBookings(today, opts.bookingsToday ?? 14)]]);
+  const tables: TableView[] = opts.floorTables ? bigTables(opts.floorTables) : TABLES.map((t) => ({ ...t }));
+  const bookings = new Map<string, BookingView[]>([[today, opts.floorBookings !== undefined
+    ? bigFloorBookings(today, tables, opts.floorBookings)
+    : dayBookings(today, opts.bookingsToday ?? 14)]]);
+  const waitlist: WaitlistView[] = initialWaitlist();
   let orders = initialOrders();
   let customers = CUSTOMERS.map((c) => ({ ...c, allergens: [...c.allergens] }));
   let members: MemberView[] = MEMBERS.map((m) => ({ ...m }));
@@ -128,7 +145,7 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
         ]
       : [],
   };
-  const backend: MockBackend = { calls: [], state: { orders, bookings, customers, sync } };
+  const backend: MockBackend = { calls: [], state: { orders, bookings, customers, sync, waitlist, tables } };
   let nextId = 1000;
   const uid = (p: string) => `${p}-${nextId++}`;
   const need = (p: string) => {
@@ -169,6 +186,53 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
     if (!input.guest_name.trim()) throw fail("validation_failed", "Guest name is required.");
     if (input.party_size < 1 || input.party_size > 100) throw fail("validation_failed", "Party size must be 1 to 100.");
   }
+  // --- floor: tables × time, free times, waitlist, walk-ins -------------------------------
+  const DURATION = 90;
+  const mins = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+  const hhmm = (m: number) => `${pad(Math.floor(m / 60) % 24)}:${pad(m % 60)}`;
+  const holds = (b: BookingView) => b.status === "confirmed" || b.status === "seated";
+  function localNow(): { date: string; minutes: number } {
+    const p: Record<string, string> = {};
+    const fmt = new Intl.DateTimeFormat("en-GB", { timeZone: TZ, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    for (const x of fmt.formatToParts(new Date())) p[x.type] = x.value;
+    return { date: todayIn(TZ), minutes: Number(p.hour) * 60 + Number(p.minute) };
+  }
+  function isFree(tableId: string, date: string, start: number, duration: number, exceptId: string | null = null): boolean {
+    return !(bookings.get(date) ?? []).some((b) => b.id !== exceptId && holds(b) && b.table_ids.includes(tableId) &&
+      mins(b.local_time) < start + duration && start < mins(b.local_time) + b.duration_minutes);
+  }
+  /** The smallest free fit: one table, else two that push together. */
+  function pickTables(date: string, start: number, duration: number, party: number): TableView[] | null {
+    const free = tables.filter((t) => isFree(t.id, date, start, duration));
+    const single = free.filter((t) => t.seats_max >= party).sort((x, y) => x.seats_max - y.seats_max)[0];
+    if (single) return [single];
+    const pairs: TableView[][] = [];
+    for (const t of free) for (const o of free) if (t.id < o.id && t.combinable_with.includes(o.id)) pairs.push([t, o]);
+    return pairs.filter((p) => p[0].seats_max + p[1].seats_max >= party)
+      .sort((x, y) => x[0].seats_max + x[1].seats_max - y[0].seats_max - y[1].seats_max)[0] ?? null;
+  }
+  const openWaitlist = () => waitlist.filter((w) => w.status === "waiting" || w.status === "offered")
+    .map((w) => ({ ...w, waited_minutes: Math.max(0, Math.floor((Date.now() - Date.parse(w.created_at)) / 60_000)) }));
+  function seatNow(guest: string, party: number, tableIds: string[]): BookingView {
+    const now = localNow();
+    const ids = tableIds.length > 0 ? tableIds : pickTables(now.date, now.minutes, DURATION, party)?.map((t) => t.id);
+    if (!ids) throw fail("table_unavailable", `No free table for ${party} right now.`);
+    const b = makeBooking(uid("b"), now.date, hhmm(now.minutes), guest, party, DURATION, "seated",
+      { table_ids: ids, source: "walk_in", pending: !sync.online });
+    if (!sync.online) sync.pending += 1;
+    bookings.set(now.date, [...(bookings.get(now.date) ?? []), b]);
+    return b;
+  }
+  function floor(date: string | null): FloorView {
+    const d = date ?? today;
+    const closes = mins(PERIODS[0].closes);
+    const list = [
+      ...(bookings.get(d) ?? []),
+      ...(bookings.get(addDays(d, 1)) ?? []).filter((b) => mins(b.local_time) < closes),
+    ].filter((b) => b.status !== "cancelled" && b.status !== "no_show");
+    return structuredClone({ date: d, timezone: TZ, tables, bookings: list, periods: PERIODS, now: new Date().toISOString(), turnover_minutes: 15 });
+  }
+
   const ACTIONS: Record<string, [BookingView["status"][], BookingView["status"]]> = {
     seat: [["confirmed"], "seated"],
     complete: [["seated"], "completed"],
@@ -222,6 +286,7 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
         for (const list of bookings.values()) for (const b of list) b.pending = false;
         for (const o of orders) o.pending = false;
         for (const c of customers) c.pending = false;
+        for (const w of waitlist) w.pending = false;
         return snapshot();
       }
       case "resolve_conflict":
@@ -259,6 +324,66 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
         if (!rule || !rule[0].includes(b.status)) throw fail("invalid_transition", `A ${b.status} booking cannot be ${a.action}.`);
         b.status = rule[1];
         b.version += 1;
+        return { ...b };
+      }
+      case "floor_view": need("bookings:read"); return floor((a.date as string | null) ?? null);
+      case "availability": {
+        need("bookings:read");
+        const date = String(a.date);
+        const party = Number(a.partySize);
+        if (!Number.isInteger(party) || party < 1 || party > 100) throw fail("validation_failed", "Party size must be 1 to 100.");
+        const times: AvailableTimeView[] = [];
+        for (let m = mins(PERIODS[0].opens); m < 24 * 60; m += 15) {
+          const fit = pickTables(date, m, DURATION, party);
+          if (fit) times.push({ time: hhmm(m), table_ids: fit.map((t) => t.id), table_names: fit.map((t) => t.name) });
+        }
+        return { date, party_size: party, duration_minutes: DURATION, estimate: !sync.online, times };
+      }
+      case "waitlist": need("bookings:read"); return openWaitlist();
+      case "add_to_waitlist": {
+        need("bookings:write");
+        const input = a.input as WaitlistInput;
+        if (!input.guest_name.trim()) throw fail("validation_failed", "Name is required.");
+        if (input.party_size < 1 || input.party_size > 100) throw fail("validation_failed", "Party size must be 1 to 100.");
+        const w: WaitlistView = { id: uid("w"), guest_name: input.guest_name.trim(), party_size: input.party_size, phone: input.phone,
+          notes: input.notes, status: "waiting", created_at: new Date().toISOString(), waited_minutes: 0, pending: !sync.online };
+        if (!sync.online) sync.pending += 1;
+        waitlist.push(w);
+        return { ...w };
+      }
+      case "waitlist_step": {
+        need("bookings:write");
+        const w = waitlist.find((x) => x.id === a.id && (x.status === "waiting" || x.status === "offered"));
+        if (!w) throw fail("not_found", "That party is no longer waiting.");
+        if (a.step === "seat") seatNow(w.guest_name, w.party_size, (a.tableIds as string[]) ?? []);
+        else if (!sync.online) sync.pending += 1;
+        w.status = a.step === "offer" ? "offered" : a.step === "seat" ? "seated" : "removed";
+        w.pending = !sync.online;
+        return { ...w };
+      }
+      case "walk_in": {
+        need("bookings:write");
+        const input = a.input as WalkInInput;
+        if (!input.guest_name.trim()) throw fail("validation_failed", "Name is required.");
+        if (input.party_size < 1 || input.party_size > 100) throw fail("validation_failed", "Party size must be 1 to 100.");
+        return seatNow(input.guest_name.trim(), input.party_size, input.table_ids);
+      }
+      case "move_booking": {
+        need("bookings:write");
+        const old = findBooking(String(a.id));
+        if (!holds(old)) throw fail("invalid_transition", `A ${old.status} booking cannot be moved.`);
+        const time = (a.time as string | null) ?? old.local_time;
+        const ids = (a.tableIds as string[] | null) ?? old.table_ids;
+        for (const id of ids) {
+          const t = tables.find((x) => x.id === id);
+          if (!t) throw fail("not_found", "No such table.");
+          if (!isFree(id, old.local_date, mins(time), old.duration_minutes, old.id))
+            throw fail("table_unavailable", `${t.name} is taken at ${time}.`);
+        }
+        const b = makeBooking(old.id, old.local_date, time, old.guest_name, old.party_size, old.duration_minutes, old.status,
+          { notes: old.notes, customer_id: old.customer_id, version: old.version, source: old.source, table_ids: [...ids], pending: true });
+        sync.pending += 1;
+        bookings.set(old.local_date, (bookings.get(old.local_date) ?? []).map((x) => (x.id === old.id ? b : x)));
         return { ...b };
       }
       case "list_orders": need("orders:read"); return structuredClone(orders);
