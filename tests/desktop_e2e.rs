@@ -79,6 +79,148 @@ async fn invoke_from_webview(c: &fantoccini::Client, cmd: &str, args: Value) -> 
     .unwrap_or_else(|e| panic!("{cmd}: {e}"))
 }
 
+/// A booking of the demo venue today, as the platform has it, by guest name.
+async fn booking_named(platform: &Platform, guest: &str) -> Value {
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::London).date_naive();
+    let vid = venue_id(platform).await;
+    let day = platform
+        .api_get(
+            "owner@demo.venuedesk.test",
+            &format!("/v1/venues/{vid}/bookings?from={today}&to={}", today + chrono::Duration::days(1)),
+        )
+        .await;
+    day["items"].as_array().unwrap().iter().find(|b| b["guest_name"] == guest).cloned().unwrap_or(Value::Null)
+}
+
+async fn wait_booking(platform: &Platform, guest: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let b = booking_named(platform, guest).await;
+        if ok(&b) {
+            return b;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{guest} on the platform: {b}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Saturday night at the front desk, in the real window: the timeline, a party seated from
+/// the waitlist with one key, a free gap booked, a booking moved to another table, and an
+/// edit made offline on a booking someone else changed meanwhile, resolved side by side.
+async fn front_desk_on_the_floor(app: &App, platform: &mut Platform) {
+    app.nav("Floor").await;
+    app.find("//div[@data-testid='timeline']//button[@data-testid='booking-block']").await;
+    app.wait_text("Ruth Olsen").await;
+    app.shot("14-floor-timeline").await;
+
+    // Ruth has waited longest: select her and press S. She is seated as a walk-in at a table.
+    let ruth = app
+        .find("//li[@data-testid='waitlist-entry']//button[contains(@class,'wl-main')][contains(.,'Ruth Olsen')]")
+        .await;
+    app.click(ruth.clone()).await;
+    ruth.send_keys("s").await.unwrap();
+    app.wait_gone("//li[@data-testid='waitlist-entry'][contains(.,'Ruth Olsen')]").await;
+    // The walk-in booking is made by the platform: it shows once the seat is synced.
+    app.click_button("Sync now").await;
+    app.find("//button[@data-testid='booking-block'][contains(.,'Ruth Olsen')]").await;
+    app.shot("15-waitlist-seated").await;
+    let seated = wait_booking(platform, "Ruth Olsen", |b| b["status"] == "seated").await;
+    assert_eq!((seated["source"].as_str(), seated["party_size"].as_i64()), (Some("walk_in"), Some(3)));
+    assert_eq!(seated["table_ids"].as_array().unwrap().len(), 1);
+
+    // A free gap on the eight-top, with the keyboard: the form opens at that table and time.
+    let gaps = app
+        .c
+        .find_all(Locator::XPath(
+            "//div[@data-table-id][.//strong[normalize-space(.)='T8']]//button[contains(@class,'tl-gap')]",
+        ))
+        .await
+        .unwrap();
+    let gap = gaps.last().expect("a free gap on T8").clone();
+    app.c
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();",
+            vec![serde_json::to_value(&gap).unwrap()],
+        )
+        .await
+        .unwrap();
+    gap.send_keys("\u{E007}").await.unwrap();
+    let title = app
+        .find("//*[starts-with(normalize-space(.), 'New booking at T8') and not(*[starts-with(normalize-space(.), 'New booking at T8')])]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    app.field("Guest name").await.send_keys("Gia Gap").await.unwrap();
+    app.fill("Party size", "6").await;
+    app.shot("16-floor-book-a-gap").await;
+    app.click_button("Save").await;
+    app.find("//button[@data-testid='booking-block'][contains(.,'Gia Gap')]").await;
+    app.click_button("Sync now").await;
+    let gia =
+        wait_booking(platform, "Gia Gap", |b| b["version"] == 1 && !b["table_ids"].as_array().unwrap().is_empty())
+            .await;
+    let at = title.rsplit(", ").next().unwrap_or_default().trim().to_string();
+    let local = chrono::DateTime::parse_from_rfc3339(gia["starts_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%H:%M")
+        .to_string();
+    assert_eq!(local, at, "booked at the gap's time ({title})");
+
+    // Moved to the eight-top with the mouse path (select, Move…, pick the table).
+    let tables =
+        platform.api_get("owner@demo.venuedesk.test", &format!("/v1/venues/{}/tables", venue_id(platform).await)).await;
+    let t8 = tables["items"].as_array().unwrap().iter().find(|t| t["name"] == "T8").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before: Vec<Value> = gia["table_ids"].as_array().unwrap().clone();
+    app.click(app.find("//button[@data-testid='booking-block'][contains(.,'Gia Gap')]").await).await;
+    app.click_button("Move…").await;
+    app.fill("Table", &t8).await;
+    app.click_button("Move").await;
+    app.wait_text("Moved Gia Gap to T8").await;
+    app.click_button("Sync now").await;
+    let moved = wait_booking(platform, "Gia Gap", |b| b["version"] == 2).await;
+    assert_eq!(moved["table_ids"], json!([t8]), "from {before:?}");
+    app.shot("17-floor-moved").await;
+
+    // Offline, Erin's booking gets a note here, while another desk (which still reaches the
+    // platform) notes something else. Back online, nothing is overwritten: both versions show
+    // side by side, and keeping mine sends it on their version.
+    let vid = venue_id(platform).await;
+    let erin = booking_named(platform, "Erin Online").await;
+    let (erin_id, version) = (erin["id"].as_str().unwrap().to_string(), erin["version"].as_i64().unwrap());
+    app.nav("Bookings").await;
+    app.click(app.find("//li[@data-testid='booking-row']//button[contains(.,'Erin Online')]").await).await;
+    platform.stop().await;
+    app.click_button("Edit").await;
+    app.fill("Notes", "window please").await;
+    app.click_button("Save").await;
+    app.find("//li[@data-testid='booking-row'][contains(.,'Erin Online')][contains(.,'Pending sync')]").await;
+    let (status, _) = platform
+        .patch_from_elsewhere(
+            "owner@demo.venuedesk.test",
+            &format!("/v1/venues/{vid}/bookings/{erin_id}"),
+            version,
+            json!({"notes": "birthday"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    platform.restart().await;
+    app.click_button("Sync now").await;
+    app.click(app.find("//footer//button[contains(normalize-space(.),'Resolve')]").await).await;
+    let versions = app.find("//table[contains(@class,'versions')]").await;
+    let text = versions.text().await.unwrap();
+    assert!(text.contains("window please") && text.contains("birthday"), "{text}");
+    app.shot("18-offline-edit-conflict").await;
+    app.click_button("Keep mine").await;
+    app.click_button("Sync now").await;
+    let kept = wait_booking(platform, "Erin Online", |b| b["version"] == version + 2).await;
+    assert_eq!(kept["notes"], "window please", "mine, kept deliberately over theirs");
+}
+
 /// Answers the native save dialog as a person would: type the path, press Enter.
 fn answer_save_dialog(path: &Path) {
     let run = |args: &[&str]| {
@@ -115,7 +257,7 @@ async fn staff_run_the_venue_in_the_real_app() {
     // Front desk: today's bookings; a booking made online is confirmed by sync.
     app.find("//nav//a[normalize-space(.)='Bookings']").await;
     app.wait_text(demo::VENUE_NAME).await;
-    assert_eq!(app.nav_links().await, vec!["Bookings", "Orders", "Customers", "Security"]);
+    assert_eq!(app.nav_links().await, vec!["Bookings", "Floor", "Orders", "Customers", "Security"]);
     app.click_button("New booking").await;
     app.field("Guest name").await.send_keys("Erin Online").await.unwrap();
     app.fill("Party size", "2").await;
@@ -155,6 +297,7 @@ async fn staff_run_the_venue_in_the_real_app() {
         on_platform["items"].as_array().unwrap().iter().map(|b| b["guest_name"].as_str().unwrap()).collect();
     assert_eq!(names.iter().filter(|n| **n == "Erin Online").count(), 1, "{names:?}");
     assert_eq!(names.iter().filter(|n| **n == "Omar Offline").count(), 1, "{names:?}");
+    front_desk_on_the_floor(&app, &mut platform).await;
     app.nav("Customers").await;
     app.wait_text("Customers").await;
     app.shot("05-customers").await;
