@@ -111,7 +111,7 @@ async fn front_desk_on_the_floor(app: &App, platform: &mut Platform) {
     app.nav("Floor").await;
     app.find("//div[@data-testid='timeline']//button[@data-testid='booking-block']").await;
     app.wait_text("Ruth Olsen").await;
-    app.shot("14-floor-timeline").await;
+    app.shot("20-floor-timeline").await;
 
     // Ruth has waited longest: select her and press S. She is seated as a walk-in at a table.
     let ruth = app
@@ -123,7 +123,7 @@ async fn front_desk_on_the_floor(app: &App, platform: &mut Platform) {
     // The walk-in booking is made by the platform: it shows once the seat is synced.
     app.click_button("Sync now").await;
     app.find("//button[@data-testid='booking-block'][contains(.,'Ruth Olsen')]").await;
-    app.shot("15-waitlist-seated").await;
+    app.shot("21-waitlist-seated").await;
     let seated = wait_booking(platform, "Ruth Olsen", |b| b["status"] == "seated").await;
     assert_eq!((seated["source"].as_str(), seated["party_size"].as_i64()), (Some("walk_in"), Some(3)));
     assert_eq!(seated["table_ids"].as_array().unwrap().len(), 1);
@@ -151,9 +151,21 @@ async fn front_desk_on_the_floor(app: &App, platform: &mut Platform) {
         .text()
         .await
         .unwrap();
-    app.field("Guest name").await.send_keys("Gia Gap").await.unwrap();
-    app.fill("Party size", "6").await;
-    app.shot("16-floor-book-a-gap").await;
+    // The form's own fields (the waitlist panel beside it has a party size too).
+    app.c.find(Locator::Id("bf-guest")).await.unwrap().send_keys("Gia Gap").await.unwrap();
+    let party = app.c.find(Locator::Id("bf-party")).await.unwrap();
+    app.c
+        .execute(
+            "const el = arguments[0]; el.focus(); el.value = '6';
+             el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![serde_json::to_value(&party).unwrap()],
+        )
+        .await
+        .unwrap();
+    // The free times for six come in as they type; then save.
+    app.wait_text("Free times for 6").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.shot("22-floor-book-a-gap").await;
     app.click_button("Save").await;
     app.find("//button[@data-testid='booking-block'][contains(.,'Gia Gap')]").await;
     app.click_button("Sync now").await;
@@ -184,7 +196,7 @@ async fn front_desk_on_the_floor(app: &App, platform: &mut Platform) {
     app.click_button("Sync now").await;
     let moved = wait_booking(platform, "Gia Gap", |b| b["version"] == 2).await;
     assert_eq!(moved["table_ids"], json!([t8]), "from {before:?}");
-    app.shot("17-floor-moved").await;
+    app.shot("23-floor-moved").await;
 
     // Offline, Erin's booking gets a note here, while another desk (which still reaches the
     // platform) notes something else. Back online, nothing is overwritten: both versions show
@@ -214,7 +226,7 @@ async fn front_desk_on_the_floor(app: &App, platform: &mut Platform) {
     let versions = app.find("//table[contains(@class,'versions')]").await;
     let text = versions.text().await.unwrap();
     assert!(text.contains("window please") && text.contains("birthday"), "{text}");
-    app.shot("18-offline-edit-conflict").await;
+    app.shot("24-offline-edit-conflict").await;
     app.click_button("Keep mine").await;
     app.click_button("Sync now").await;
     let kept = wait_booking(platform, "Erin Online", |b| b["version"] == version + 2).await;

@@ -235,7 +235,17 @@ impl App {
             .execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&el).unwrap()])
             .await
             .unwrap();
-        el.click().await.unwrap();
+        match el.click().await {
+            Ok(_) => {}
+            // In a dialog with its own scrolling, WebKitWebDriver's hit test can miss a button
+            // it has just scrolled to: press it as the button itself would be pressed.
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::ElementClickIntercepted =>
+            {
+                self.c.execute("arguments[0].click();", vec![serde_json::to_value(&el).unwrap()]).await.unwrap();
+            }
+            Err(e) => panic!("click: {e}"),
+        }
     }
 
     pub async fn click_button(&self, name: &str) {
