@@ -14,6 +14,7 @@ async function start() {
       signedOut: q.get("signed_out") === "1",
       conflicts: q.get("conflicts") === "1",
       integrationsOffline: q.get("integrations_offline") === "1",
+      settingsOffline: q.get("settings_offline") === "1",
       bookingsToday: q.get("bookings") ? Number(q.get("bookings")) : undefined,
       // a big floor for the render benchmark: ?floor_tables=300&floor_bookings=1000
       floorTables: q.get("floor_tables") ? Number(q.get("floor_tables")) : undefined,

@@ -117,6 +117,25 @@ async function open(page, query) {
   await page.goto(`${base}?${query}`);
   await page.waitForSelector("main");
 }
+/** Settings › Floor with everything open: a table being changed (name taken), a Delete
+ * waiting for its confirmation, a new period overlapping, a new date, a new party size.
+ * @param {Page} page */
+async function openSettingsForms(page) {
+  await page.getByRole("button", { name: "Edit T3" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("T1");
+  await page.getByRole("button", { name: "Save table T3" }).click();
+  await page.getByText("Another table is already called T1: choose another name.").waitFor();
+  await page.getByRole("button", { name: "Delete T6" }).click();
+  await page.getByRole("button", { name: "Yes, delete" }).waitFor();
+  await page.getByRole("button", { name: "Add period on Monday" }).click();
+  await page.getByRole("button", { name: "Add a date" }).click();
+  await page.getByRole("button", { name: "Save opening hours" }).click();
+  await page.getByText(/periods or dates need fixing/).waitFor();
+  await page.getByRole("button", { name: "Add a party size" }).click();
+  await page.getByLabel("Turnover (minutes)").fill("999");
+  await page.getByRole("button", { name: "Save booking rules" }).click();
+  await page.getByText("Some rules need fixing: see below.").waitFor();
+}
 /** @param {Page} page @param {string} name @param {() => Promise<unknown>} [ready] */
 async function go(page, name, ready) {
   // A link's name may go on after the screen's (the Security badge: "Security, 2 new security alerts").
@@ -203,6 +222,10 @@ try {
     await axe(page, tag("owner integrations (secret shown, delivery log, error)"));
     await go(page, "Security", () => page.getByRole("heading", { name: "Active sessions" }).waitFor());
     await axe(page, tag("owner security"));
+    await go(page, "Settings", () => page.getByRole("button", { name: "Edit T3" }).waitFor());
+    await axe(page, tag("owner settings"));
+    await openSettingsForms(page);
+    await axe(page, tag("owner settings (forms open, delete confirm, errors)"));
     await page.getByRole("button", { name: "Keyboard shortcuts" }).click();
     await axe(page, tag("shortcuts help"));
     await page.context().close();
@@ -230,6 +253,14 @@ try {
     await page.getByRole("button", { name: "Create publishable key" }).click();
     await page.getByText(/nothing was changed/i).waitFor();
     await axe(page, tag("owner integrations offline"));
+    await page.context().close();
+
+    // owner, offline: Settings shows the copy kept here, saving turned off
+    page = await newPage({ scheme });
+    await open(page, "role=owner&settings_offline=1");
+    await go(page, "Settings", () => page.getByTestId("settings-offline").waitFor());
+    await page.getByRole("button", { name: "Edit T3" }).click();
+    await axe(page, tag("owner settings offline"));
     await page.context().close();
 
     page = await newPage({ scheme });
@@ -261,12 +292,15 @@ try {
     await noOverflow(page, `${label} new booking form`);
     await page.keyboard.press("Escape");
     /** @type {[string, string | null][]} */
-    const screens = [["Floor", "Print day sheet"], ["Orders", "Start"], ["Customers", null], ["Team", "Invite"], ["Audit", "Next"], ["Integrations", "Add endpoint"], ["Security", null]];
+    const screens = [["Floor", "Print day sheet"], ["Orders", "Start"], ["Customers", null], ["Team", "Invite"], ["Audit", "Next"], ["Integrations", "Add endpoint"], ["Security", null], ["Settings", "Edit T3"]];
     for (const [name, sel] of screens) {
       await go(page, name, sel ? () => page.getByRole("button", { name: sel }).first().waitFor() : undefined);
       await page.waitForTimeout(100);
       await noOverflow(page, `${label} ${name}`);
     }
+    await openSettingsForms(page);
+    await page.waitForTimeout(100);
+    await noOverflow(page, `${label} Settings (forms open, errors)`);
     await page.context().close();
     // a big floor (300 tables, 1,000 bookings): still no overflow; the render time is logged
     const big = await newPage(opts);

@@ -9,7 +9,7 @@ const openScreen = async (name: string) => {
 describe("permission gating per built-in role", () => {
   test("owner sees every screen and every action", async () => {
     await renderApp("owner");
-    expect(navLinks()).toEqual(["Bookings", "Floor", "Orders", "Customers", "Team", "Audit", "Integrations", "Security"]);
+    expect(navLinks()).toEqual(["Bookings", "Floor", "Orders", "Customers", "Team", "Audit", "Integrations", "Security", "Settings"]);
     expect(screen.getByTestId("venue-name")).toHaveTextContent("Harbour Bistro");
     expect(screen.getByLabelText("Venue")).toBeInTheDocument(); // two venues → switcher
     expect(await screen.findByRole("button", { name: "New booking" })).toBeInTheDocument();

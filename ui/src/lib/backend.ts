@@ -10,6 +10,7 @@ import type { AppState } from "./bindings/AppState";
 import type { AuditFilter } from "./bindings/AuditFilter";
 import type { AuditPage } from "./bindings/AuditPage";
 import type { AvailabilityView } from "./bindings/AvailabilityView";
+import type { BookingRulesView } from "./bindings/BookingRulesView";
 import type { BookingInput } from "./bindings/BookingInput";
 import type { BookingView } from "./bindings/BookingView";
 import type { Code } from "./bindings/Code";
@@ -19,7 +20,9 @@ import type { DayView } from "./bindings/DayView";
 import type { DeliveryLog } from "./bindings/DeliveryLog";
 import type { DeliveryView } from "./bindings/DeliveryView";
 import type { ExportResult } from "./bindings/ExportResult";
+import type { FloorSettingsView } from "./bindings/FloorSettingsView";
 import type { FloorView } from "./bindings/FloorView";
+import type { HoursExceptionView } from "./bindings/HoursExceptionView";
 import type { IntegrationsView } from "./bindings/IntegrationsView";
 import type { InvitationView } from "./bindings/InvitationView";
 import type { MemberView } from "./bindings/MemberView";
@@ -35,6 +38,8 @@ import type { Saved } from "./bindings/Saved";
 import type { SessionView } from "./bindings/SessionView";
 import type { AlertsView } from "./bindings/AlertsView";
 import type { SignInOutcome } from "./bindings/SignInOutcome";
+import type { TableInput } from "./bindings/TableInput";
+import type { TableView } from "./bindings/TableView";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TotpEnrollment } from "./bindings/TotpEnrollment";
 import type { WebhookSecretView } from "./bindings/WebhookSecretView";
@@ -42,6 +47,7 @@ import type { WaitlistInput } from "./bindings/WaitlistInput";
 import type { WaitlistView } from "./bindings/WaitlistView";
 import type { WalkInInput } from "./bindings/WalkInInput";
 import type { WebhookView } from "./bindings/WebhookView";
+import type { WeeklyPeriodView } from "./bindings/WeeklyPeriodView";
 
 export type { AppError, Code, Saved };
 export type BookingAction = "seat" | "complete" | "cancel" | "no-show";
@@ -175,6 +181,18 @@ export const retryDelivery = (webhookId: string, deliveryId: string) =>
   call<DeliveryView>("retry_delivery", { webhookId, deliveryId });
 export const savePaymentSettings = (provider: "stripe", webhookSecret: string) =>
   call<PaymentSettingsView>("save_payment_settings", { provider, webhookSecret });
+
+// settings › floor (settings:manage): every change needs the platform; offline, the read
+// answers the copy kept on this computer (`offline: true`)
+export const floorSettings = () => call<FloorSettingsView>("floor_settings");
+/** `id` null adds a table; the tables it names combine with it both ways. */
+export const saveTable = (id: string | null, input: TableInput) => call<TableView>("save_table", { id, input });
+/** Refused with `table_in_use` while a booking that has not ended holds it. */
+export const deleteTable = (id: string) => call<null>("delete_table", { id });
+/** Replaces both lists. */
+export const saveOpeningHours = (weekly: WeeklyPeriodView[], exceptions: HoursExceptionView[]) =>
+  call<null>("save_opening_hours", { weekly, exceptions });
+export const saveBookingRules = (rules: BookingRulesView) => call<null>("save_booking_rules", { rules });
 
 // events
 export async function onProgress(cb: (p: Progress) => void): Promise<UnlistenFn> {

@@ -7,7 +7,7 @@ export const ALL_PERMISSIONS = [
 ] as const;
 export type Permission = (typeof ALL_PERMISSIONS)[number];
 
-export type ScreenId = "bookings" | "floor" | "orders" | "customers" | "team" | "audit" | "integrations" | "security";
+export type ScreenId = "bookings" | "floor" | "orders" | "customers" | "team" | "audit" | "integrations" | "security" | "settings";
 
 /** `needs`: the permission a screen needs, or a list of which any one will do. */
 export const SCREENS: { id: ScreenId; label: string; needs: Permission | Permission[] | null }[] = [
@@ -19,6 +19,8 @@ export const SCREENS: { id: ScreenId; label: string; needs: Permission | Permiss
   { id: "audit", label: "Audit", needs: "audit:read" },
   { id: "integrations", label: "Integrations", needs: ["api_clients:manage", "webhooks:manage", "payments:manage"] },
   { id: "security", label: "Security", needs: null },
+  // Appended last so that Alt+1 … Alt+8 keep their screens (Settings is Alt+9).
+  { id: "settings", label: "Settings", needs: "settings:manage" },
 ];
 
 export function can(perms: readonly string[] | undefined | null, p: Permission): boolean {

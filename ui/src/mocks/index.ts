@@ -17,7 +17,12 @@ import type { PaymentSettingsView } from "../lib/bindings/PaymentSettingsView";
 import type { PublicKeyView } from "../lib/bindings/PublicKeyView";
 import type { WebhookView } from "../lib/bindings/WebhookView";
 import type { AvailableTimeView } from "../lib/bindings/AvailableTimeView";
+import type { BookingRulesView } from "../lib/bindings/BookingRulesView";
+import type { FloorSettingsView } from "../lib/bindings/FloorSettingsView";
 import type { FloorView } from "../lib/bindings/FloorView";
+import type { HoursExceptionView } from "../lib/bindings/HoursExceptionView";
+import type { TableInput } from "../lib/bindings/TableInput";
+import type { WeeklyPeriodView } from "../lib/bindings/WeeklyPeriodView";
 import type { TableView } from "../lib/bindings/TableView";
 import type { WaitlistInput } from "../lib/bindings/WaitlistInput";
 import type { WaitlistView } from "../lib/bindings/WaitlistView";
@@ -46,6 +51,9 @@ export type MockOptions = {
   saveDialog?: "choose" | "cancel";
   /** integrations: the platform cannot be reached (lists come from the last read) */
   integrationsOffline?: boolean;
+  /** Settings › Floor: the platform cannot be reached (the copy kept here; changes refused).
+   *  The same happens while the mocked sync is offline. */
+  settingsOffline?: boolean;
   /** a big floor: this many tables (default: the ten demo tables) … */
   floorTables?: number;
   /** … and this many bookings today spread over them (replaces bookingsToday) */
@@ -59,6 +67,7 @@ export type MockBackend = {
   state: {
     orders: OrderView[]; bookings: Map<string, BookingView[]>; customers: CustomerView[]; sync: SyncStatus;
     waitlist: WaitlistView[]; tables: TableView[];
+    hours: { weekly: WeeklyPeriodView[]; exceptions: HoursExceptionView[] }; rules: BookingRulesView;
   };
 };
 
@@ -145,7 +154,25 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
         ]
       : [],
   };
-  const backend: MockBackend = { calls: [], state: { orders, bookings, customers, sync, waitlist, tables } };
+  // Settings › Floor: the same tables as the floor; open 11:00–02:00 every day, one evening
+  // a fortnight ahead 18:00–23:00.
+  const hours = {
+    weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, opens: PERIODS[0].opens, closes: PERIODS[0].closes })),
+    exceptions: [{ date: addDays(today, 14), closed: false, opens: "18:00", closes: "23:00" }] as HoursExceptionView[],
+  };
+  const rules: BookingRulesView = {
+    slot_minutes: 15,
+    default_duration_minutes: [{ party_size_from: 1, minutes: 90 }, { party_size_from: 5, minutes: 120 }],
+    min_notice_minutes: 60, max_advance_days: 90, turnover_minutes: 15,
+  };
+  const settingsOffline = () => !!opts.settingsOffline || !sync.online;
+  const settingsWrite = () => {
+    need("settings:manage");
+    if (settingsOffline()) {
+      throw fail("offline", "Floor settings change only on the platform, and it could not be reached or did not answer. Refresh once it is back: if the change is not shown, nothing was changed.");
+    }
+  };
+  const backend: MockBackend = { calls: [], state: { orders, bookings, customers, sync, waitlist, tables, hours, rules } };
   let nextId = 1000;
   const uid = (p: string) => `${p}-${nextId++}`;
   const need = (p: string) => {
@@ -230,7 +257,7 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
       ...(bookings.get(d) ?? []),
       ...(bookings.get(addDays(d, 1)) ?? []).filter((b) => mins(b.local_time) < closes),
     ].filter((b) => b.status !== "cancelled" && b.status !== "no_show");
-    return structuredClone({ date: d, timezone: TZ, tables, bookings: list, periods: PERIODS, now: new Date().toISOString(), turnover_minutes: 15 });
+    return structuredClone({ date: d, timezone: TZ, tables, bookings: list, periods: PERIODS, now: new Date().toISOString(), turnover_minutes: rules.turnover_minutes });
   }
 
   const ACTIONS: Record<string, [BookingView["status"][], BookingView["status"]]> = {
@@ -598,6 +625,92 @@ export function installMockBackend(role: BuiltinRole = "owner", opts: MockOption
         if (!d) throw fail("not_found", "No such delivery.");
         Object.assign(d, { status: "pending", next_at: new Date().toISOString() });
         return { ...d };
+      }
+      case "floor_settings": {
+        need("settings:manage");
+        const view: FloorSettingsView = {
+          tables, weekly: hours.weekly, exceptions: hours.exceptions, rules, offline: settingsOffline(),
+        };
+        return structuredClone(view);
+      }
+      case "save_table": {
+        settingsWrite();
+        const id = (a.id as string | null) ?? null;
+        const input = a.input as TableInput;
+        const name = input.name.trim();
+        if (!name) throw fail("invalid_input", "A table needs a name.");
+        if (!(input.seats_max >= 1 && input.seats_max <= 100 && input.seats_min >= 1 && input.seats_min <= input.seats_max)) {
+          throw fail("invalid_input", "Seats: at least 1, and the fewest not more than the most (100 at most).");
+        }
+        const old = id === null ? null : tables.find((t) => t.id === id);
+        if (old === undefined) throw fail("invalid_input", "That table is not there any more.");
+        if (tables.some((t) => t.id !== id && t.name.toLowerCase() === name.toLowerCase())) {
+          throw fail("name_taken", "another table has this name");
+        }
+        const me = old?.id ?? uid("t");
+        const partners = [...new Set(input.combinable_with)];
+        if (partners.includes(me)) throw fail("validation_failed", "combinable_with: a table cannot be combined with itself");
+        if (partners.some((p) => !tables.some((t) => t.id === p))) throw fail("not_found", "That table is not there any more.");
+        const area = input.area.trim();
+        const saved: TableView = {
+          id: me, name, area: area || old?.area || "Main", seats_min: input.seats_min, seats_max: input.seats_max, combinable_with: partners,
+        };
+        // Combinations are kept both ways.
+        for (const t of tables) {
+          if (t.id === me) continue;
+          const was = t.combinable_with.includes(me);
+          const now = partners.includes(t.id);
+          if (was && !now) t.combinable_with = t.combinable_with.filter((x) => x !== me);
+          if (now && !was) t.combinable_with = [...t.combinable_with, me];
+        }
+        if (old) Object.assign(old, saved);
+        else tables.push(saved);
+        return structuredClone(saved);
+      }
+      case "delete_table": {
+        settingsWrite();
+        const i = tables.findIndex((t) => t.id === a.id);
+        if (i < 0) throw fail("not_found", "That table is not there any more.");
+        // A booking that has not ended (confirmed or seated, today or later) holds it.
+        const held = [...bookings.entries()].some(([d, list]) => d >= today && list.some((b) => holds(b) && b.table_ids.includes(tables[i].id)));
+        if (held) throw fail("table_in_use", "a booking that has not ended holds this table: move or cancel it first");
+        const [gone] = tables.splice(i, 1);
+        for (const t of tables) t.combinable_with = t.combinable_with.filter((x) => x !== gone.id);
+        return null;
+      }
+      case "save_opening_hours": {
+        settingsWrite();
+        const weekly = structuredClone(a.weekly as WeeklyPeriodView[]);
+        const exceptions = structuredClone(a.exceptions as HoursExceptionView[]);
+        const time = /^([01]\d|2[0-3]):[0-5]\d$/;
+        weekly.forEach((w, i) => {
+          if (!(w.weekday >= 1 && w.weekday <= 7)) throw fail("validation_failed", `weekly[${i}].weekday: must be 1 (Monday) to 7 (Sunday)`);
+          if (!time.test(w.opens) || !time.test(w.closes)) throw fail("validation_failed", `weekly[${i}]: must be a time HH:MM between 00:00 and 23:59`);
+          if (w.opens === w.closes) throw fail("validation_failed", `weekly[${i}].closes: must differ from opens (a period passing midnight closes the next day)`);
+        });
+        const dates = new Set<string>();
+        exceptions.forEach((x, i) => {
+          if (dates.has(x.date)) throw fail("validation_failed", `exceptions[${i}].date: is listed twice`);
+          dates.add(x.date);
+          if (x.closed ? x.opens !== null || x.closes !== null : !x.opens || !x.closes) {
+            throw fail("validation_failed", `exceptions[${i}].opens: ${x.closed ? "a closed date has no opens or closes" : "an open date needs opens and closes"}`);
+          }
+        });
+        hours.weekly = weekly;
+        hours.exceptions = exceptions;
+        return null;
+      }
+      case "save_booking_rules": {
+        settingsWrite();
+        const r = structuredClone(a.rules as BookingRulesView);
+        const d = r.default_duration_minutes;
+        if (![5, 10, 15, 20, 30, 60].includes(r.slot_minutes)) throw fail("validation_failed", "slot_minutes: must be one of [5, 10, 15, 20, 30, 60]");
+        if (d.length === 0 || d[0].party_size_from !== 1 || d.some((x, i) => i > 0 && x.party_size_from <= d[i - 1].party_size_from)) {
+          throw fail("validation_failed", "default_duration_minutes: party sizes must increase, the first from 1");
+        }
+        if (d.some((x) => x.minutes < 15 || x.minutes > 720)) throw fail("validation_failed", "default_duration_minutes: minutes must be 15-720");
+        Object.assign(rules, r);
+        return null;
       }
       case "save_payment_settings": {
         integrationWrite("payments:manage");
