@@ -503,7 +503,23 @@ pub async fn bulk_bookings(
     first: time::OffsetDateTime,
     days: usize,
 ) -> Result<(), DemoError> {
+    bulk_bookings_on_tables(state, venue_id, count, first, days, &[]).await
+}
+
+/// [`bulk_bookings`], each held on one of `tables` (round robin within the day). With 104
+/// tables or more and up to 1,000 bookings a day no two overlap on a table: the k-th booking
+/// of a day starts on quarter hour k mod 96, and the next on its table 104 bookings later,
+/// two hours on.
+pub async fn bulk_bookings_on_tables(
+    state: &AppState,
+    venue_id: Uuid,
+    count: usize,
+    first: time::OffsetDateTime,
+    days: usize,
+    tables: &[Uuid],
+) -> Result<(), DemoError> {
     let now = state.clock.now();
+    let turnover = Duration::minutes(venuedesk_api::front_desk::BookingRules::default().turnover_minutes);
     let days = days.max(1);
     let mut batch = Vec::with_capacity(1000);
     for i in 0..count {
@@ -520,7 +536,7 @@ pub async fn bulk_bookings(
             notes: None,
             version: 1,
             created_at: now,
-            table_ids: Vec::new(),
+            table_ids: if tables.is_empty() { Vec::new() } else { vec![tables[(i / days) % tables.len()]] },
             source: BookingSource::Phone,
         };
         let doc = DocRecord {
@@ -535,7 +551,8 @@ pub async fn bulk_bookings(
             data_enc: sealed::seal(state, venue_id, b.id, &b).await?,
             created_at: now,
             deleted: false,
-            tables: None,
+            tables: (!b.table_ids.is_empty())
+                .then(|| TableHold { ids: b.table_ids.clone(), until: b.ends_at + turnover }),
         };
         batch.push(DocWrite { doc, expected_version: None });
         if batch.len() == 1000 || i + 1 == count {
