@@ -131,13 +131,7 @@ impl Console {
             Some(id) => {
                 let tid = parse_id(id, "table")?;
                 // Its version now (there is no single-table GET: the floor is one list).
-                let floor: Page<Table> =
-                    online.session.get(&format!("{base}?limit=200")).await.map_err(|e| self.change_failed(e))?;
-                let current = floor
-                    .items
-                    .into_iter()
-                    .find(|t| t.id == tid)
-                    .ok_or_else(|| AppError::invalid("That table is not there any more."))?;
+                let current = self.table_on_platform(&online, &base, tid).await?;
                 let body = TablePatch {
                     name: Some(name),
                     area,
@@ -154,6 +148,30 @@ impl Console {
         let t = saved.map_err(|e| self.change_failed(e))?;
         self.mark_online();
         Ok(table_view(&t))
+    }
+
+    /// One table as the platform has it now, from the floor's pages.
+    async fn table_on_platform(
+        &self,
+        online: &crate::console::Online,
+        base: &str,
+        id: Uuid,
+    ) -> Result<Table, AppError> {
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("{base}?limit=200&cursor={c}"),
+                None => format!("{base}?limit=200"),
+            };
+            let page: Page<Table> = online.session.get(&path).await.map_err(|e| self.change_failed(e))?;
+            if let Some(t) = page.items.into_iter().find(|t| t.id == id) {
+                return Ok(t);
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Err(AppError::invalid("That table is not there any more.")),
+            }
+        }
     }
 
     pub async fn delete_table(&self, id: &str) -> Result<(), AppError> {

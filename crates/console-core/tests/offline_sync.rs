@@ -30,8 +30,18 @@ fn new_booking(name: &str, party: i64, hours: i64) -> NewBooking {
     }
 }
 
-#[tokio::test]
-async fn offline_changes_sync_exactly_once_in_order() {
+/// Ana, signed in through a proxy that can cut the network, with a new venue and its
+/// encrypted cache. Keep `_live` and `_data` alive for the test.
+struct Desk {
+    _live: common::Live,
+    proxy: Proxy,
+    s: Session,
+    vid: Uuid,
+    cache: Cache,
+    _data: tempfile::TempDir,
+}
+
+async fn desk(venue_name: &str, capacity: i64) -> Desk {
     let l = live().await;
     let proxy = Proxy::start(l.addr).await;
     let keychain = Arc::new(MemoryKeychain::default());
@@ -43,24 +53,22 @@ async fn offline_changes_sync_exactly_once_in_order() {
     else {
         panic!("no MFA")
     };
-    let venue: Value = s
-        .call(
-            Method::POST,
-            "/v1/venues",
-            Some(&json!({"name": "Quay", "timezone": "Europe/London", "capacity": 10})),
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+    let body = json!({"name": venue_name, "timezone": "Europe/London", "capacity": capacity});
+    let venue: Value = s.call(Method::POST, "/v1/venues", Some(&body), None, None).await.unwrap();
     let vid: Uuid = venue["id"].as_str().unwrap().parse().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut cache = Cache::open(
+    let cache = Cache::open(
         data.path(),
         CacheId { server: proxy.base.clone(), email: "ana@example.com".into(), venue_id: vid },
-        keychain.clone(),
+        keychain,
     )
     .unwrap();
+    Desk { _live: l, proxy, s, vid, cache, _data: data }
+}
+
+#[tokio::test]
+async fn offline_changes_sync_exactly_once_in_order() {
+    let Desk { _live, proxy, s, vid, mut cache, _data } = desk("Quay", 10).await;
     let mut progress = |_done: u64, _total: u64| {};
 
     // Online: a booking made here is confirmed by the next sync.
@@ -283,35 +291,7 @@ fn common_in_hours(h: i64) -> String {
 
 #[tokio::test]
 async fn an_offline_edit_on_a_changed_booking_is_a_conflict_with_both_versions_and_either_can_win() {
-    let l = live().await;
-    let proxy = Proxy::start(l.addr).await;
-    let keychain = Arc::new(MemoryKeychain::default());
-    let client = ApiClient::new(&proxy.base).unwrap();
-    let LoginOutcome::SignedIn(s) =
-        Session::login(client, keychain.clone(), "ana@example.com", &SecretString::from(PASSWORD), "desk")
-            .await
-            .unwrap()
-    else {
-        panic!("no MFA")
-    };
-    let venue: Value = s
-        .call(
-            Method::POST,
-            "/v1/venues",
-            Some(&json!({"name": "Pier", "timezone": "Europe/London", "capacity": 20})),
-            None,
-            None,
-        )
-        .await
-        .unwrap();
-    let vid: Uuid = venue["id"].as_str().unwrap().parse().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let mut cache = Cache::open(
-        data.path(),
-        CacheId { server: proxy.base.clone(), email: "ana@example.com".into(), venue_id: vid },
-        keychain.clone(),
-    )
-    .unwrap();
+    let Desk { _live, proxy, s, vid, mut cache, _data } = desk("Pier", 20).await;
     let mut progress = |_done: u64, _total: u64| {};
     let a = cache.create_booking(vid, new_booking("Ava", 2, 3)).unwrap();
     let b = cache.create_booking(vid, new_booking("Bo", 2, 5)).unwrap();

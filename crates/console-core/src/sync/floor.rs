@@ -34,7 +34,14 @@ impl Cache {
     /// Keeps the venue as the platform last answered it (its rules and seats), for estimates.
     pub fn remember_venue(&self, venue: &Venue) -> Result<(), CoreError> {
         let text = serde_json::to_string(venue).map_err(|e| CoreError::Cache(e.to_string()))?;
-        self.set_meta("venue", &text)
+        self.set_meta("venue", &text)?;
+        self.set_meta("venue_at", &OffsetDateTime::now_utc().unix_timestamp().to_string())
+    }
+
+    /// Whether the venue kept here is missing or older than `max_age` (worth asking again).
+    pub fn venue_is_stale(&self, max_age: Duration) -> Result<bool, CoreError> {
+        let at = self.meta("venue_at")?.and_then(|t| t.parse::<i64>().ok());
+        Ok(at.is_none_or(|t| OffsetDateTime::now_utc().unix_timestamp() - t > max_age.whole_seconds()))
     }
 
     pub fn remembered_venue(&self) -> Result<Option<Venue>, CoreError> {

@@ -27,6 +27,9 @@ use crate::store::{DocQuery, DocRecord, DocWrite, DomainError, Entity, StoreErro
 
 pub const MAX_PARTY: i64 = 1000;
 
+/// The venue's tables, opened, by id (read once per request).
+type Floor = std::collections::HashMap<Uuid, (DocRecord, venuedesk_api::front_desk::Table)>;
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct BookingQuery {
@@ -110,18 +113,17 @@ async fn audit_details(state: &AppState, vid: Uuid, b: &Booking) -> ApiResult<se
 const MAX_TABLES_PER_BOOKING: usize = 10;
 
 /// In a venue with tables: the booking must fall within the opening hours (when set; not a
-/// walk-in) and
-/// gets the tables chosen (checked: this venue's, combinable, enough seats) or the smallest
+/// walk-in) and gets the tables chosen (checked: this venue's, combinable, enough seats) or the smallest
 /// free fit. `None` in a venue without tables, where the seat capacity applies instead.
 /// The store checks the tables again under the venue's lock (`409 table_unavailable`).
 async fn seat_on_tables(
     state: &AppState,
     scope: &VenueScope,
+    floor: &Floor,
     b: &Booking,
     chosen: Option<&[Uuid]>,
 ) -> ApiResult<Option<TableHold>> {
     let vid = scope.venue_id();
-    let floor = super::tables::all_tables(state, vid).await?;
     if floor.is_empty() {
         if chosen.is_some_and(|c| !c.is_empty()) {
             return Err(not_found());
@@ -198,10 +200,11 @@ pub(super) async fn insert(
     (action, subject_type, subject_id): (&str, &str, Uuid),
 ) -> ApiResult<()> {
     let vid = scope.venue_id();
+    let floor = super::tables::all_tables(state, vid).await?;
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let hold = seat_on_tables(state, scope, b, chosen).await?;
+        let hold = seat_on_tables(state, scope, &floor, b, chosen).await?;
         b.table_ids = hold.as_ref().map(|h| h.ids.clone()).unwrap_or_default();
         let check_capacity = hold.is_none();
         let mut writes = vec![DocWrite { doc: doc_for(state, vid, b, hold).await?, expected_version: None }];
@@ -225,9 +228,8 @@ pub(super) fn walk_in_start(now: OffsetDateTime) -> OffsetDateTime {
 }
 
 /// Whether a booking's tables still seat it and are free (but for itself) at its time.
-async fn still_fits(state: &AppState, scope: &VenueScope, b: &Booking) -> ApiResult<bool> {
+async fn still_fits(state: &AppState, scope: &VenueScope, floor: &Floor, b: &Booking) -> ApiResult<bool> {
     let vid = scope.venue_id();
-    let floor = super::tables::all_tables(state, vid).await?;
     let seats: i64 = b.table_ids.iter().filter_map(|t| floor.get(t)).map(|(_, t)| t.seats_max).sum();
     if seats < b.party_size || b.table_ids.iter().any(|t| !floor.contains_key(t)) {
         return Ok(false);
@@ -403,11 +405,13 @@ pub async fn patch(
         || body.duration_minutes.is_some()
         || body.party_size.is_some()
         || body.table_ids.is_some();
-    let on_tables = !super::tables::all_tables(&state, vid).await?.is_empty();
+    let floor = super::tables::all_tables(&state, vid).await?;
+    let on_tables = !floor.is_empty();
     let hold = if moved && on_tables {
-        let keep = body.table_ids.is_none() && !b.table_ids.is_empty() && still_fits(&state, &scope, &b).await?;
+        let keep =
+            body.table_ids.is_none() && !b.table_ids.is_empty() && still_fits(&state, &scope, &floor, &b).await?;
         let current = keep.then(|| b.table_ids.clone());
-        seat_on_tables(&state, &scope, &b, body.table_ids.as_deref().or(current.as_deref())).await?
+        seat_on_tables(&state, &scope, &floor, &b, body.table_ids.as_deref().or(current.as_deref())).await?
     } else if body.table_ids.as_ref().is_some_and(|t| !t.is_empty()) {
         return Err(not_found());
     } else {
