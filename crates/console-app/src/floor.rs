@@ -130,12 +130,13 @@ impl Console {
             .session
             .get(&format!("/v1/venues/{}/availability?date={day}&party_size={party_size}", online.venue_id))
             .await;
-        let venue_now: Option<Venue> = if asked.is_ok() {
+        let cache = self.side_cache()?;
+        // The rules kept for offline estimates: asked again now and then, not per keystroke.
+        let venue_now: Option<Venue> = if asked.is_ok() && cache.venue_is_stale(time::Duration::minutes(10))? {
             online.session.get(&format!("/v1/venues/{}", online.venue_id)).await.ok()
         } else {
             None
         };
-        let cache = self.side_cache()?;
         if let Some(v) = &venue_now {
             cache.remember_venue(v)?;
         }
